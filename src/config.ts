@@ -1,0 +1,91 @@
+/**
+ * lamina's configuration: one zod schema, parsed once. Each option is also an environment variable
+ * `LAMINA_<NAME>` (see `ENV_VARS`); command-line flags win over the environment, which wins over defaults.
+ */
+import { z } from "zod";
+
+const ORGANIZATION_RE = /^o-[a-z0-9]{10,32}$/;
+
+/** Every option, with its default and meaning. */
+export const ConfigSchema = z.object({
+  /** Interface to listen on. */
+  host: z.string().min(1).default("127.0.0.1"),
+  /** TCP port; 0 picks a free one. */
+  port: z.coerce.number().int().min(0).max(65535).default(4580),
+  /** Where `lamina.db` and `blobs/` live. */
+  dataDir: z.string().min(1).default("./.lamina"),
+  /** Region of unsigned requests. */
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "a region such as us-east-1")
+    .default("us-east-1"),
+  /** pino log level. */
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** How functions are isolated: bubblewrap when present (auto), always (bwrap), or plain processes (none). */
+  sandbox: z.enum(["auto", "bwrap", "none"]).default("auto"),
+  /**
+   * AWS Organizations and their member accounts, for `aws:PrincipalOrgID` grants, until lamina serves the
+   * Organizations API: `{ "o-1234567890": ["111111111111"] }`.
+   */
+  organizations: z
+    .record(
+      z.string().regex(ORGANIZATION_RE, "an organization id o-…"),
+      z.array(z.string().regex(/^\d{12}$/)),
+    )
+    .default({}),
+});
+
+/** A complete, validated configuration. */
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** What callers may pass: any subset of the options. */
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** The environment variable of each option. */
+export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
+  host: "LAMINA_HOST",
+  port: "LAMINA_PORT",
+  dataDir: "LAMINA_DATA_DIR",
+  region: "LAMINA_REGION",
+  logLevel: "LAMINA_LOG_LEVEL",
+  sandbox: "LAMINA_SANDBOX",
+  organizations: "LAMINA_ORGANIZATIONS",
+};
+
+/**
+ * Parses `o-1234567890=111111111111,222222222222` items (one per flag, or `;`-separated in the environment)
+ * into the organizations map.
+ */
+export function parseOrganizations(items: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const item of items.flatMap((i) => i.split(";")).filter((i) => i.trim() !== "")) {
+    const [org = "", accounts = ""] = item.split("=", 2);
+    out[org.trim()] = accounts
+      .split(",")
+      .map((a) => a.trim())
+      .filter((a) => a !== "");
+  }
+  return out;
+}
+
+/** Options from `LAMINA_*` environment variables. */
+export function configFromEnv(env: NodeJS.ProcessEnv): ConfigInput {
+  const out: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(ENV_VARS)) {
+    const value = env[name];
+    if (value !== undefined && value !== "") {
+      out[key] = key === "organizations" ? parseOrganizations([value]) : value;
+    }
+  }
+  return out;
+}
+
+/** Validates options into a configuration; throws a readable error naming each bad option. */
+export function loadConfig(input: ConfigInput): Config {
+  const result = ConfigSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`);
+    throw new Error(`invalid configuration: ${problems.join("; ")}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,151 @@
+/**
+ * The request listener: identity → route → body → handler → one serializer. Anything a handler throws that is
+ * not a LambdaError is logged and answered as a 500 ServiceException, never as a stack trace.
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import {
+  InvalidRequestContentException,
+  LambdaError,
+  RequestEntityTooLargeException,
+  ServiceException,
+  UnknownOperationException,
+} from "../errors.js";
+import { identify } from "./context.js";
+import type { OperationName } from "./operations.js";
+import { writeError, writeJson } from "./respond.js";
+import type { Router } from "./router.js";
+import type { Handler } from "./types.js";
+
+/**
+ * Lambda's request size limit for code uploads, `../shared/reference/aws-layer-semantics.md` §3 #13: base64 of
+ * 50 MiB plus 256 KiB. Other operations take far less, but none legitimately more.
+ */
+export const MAX_REQUEST_BYTES = 70_167_211;
+
+/** lamina's own endpoints beside the Lambda API (health, code downloads). */
+export type InternalRoute = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
+
+/** What the listener needs from the server. */
+export interface AppDeps {
+  readonly router: Router;
+  readonly handlers: { readonly [K in OperationName]: Handler };
+  readonly internal: InternalRoute;
+  readonly defaultRegion: string;
+  readonly log: Logger;
+}
+
+/** Builds the `node:http` request listener. */
+export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const requestId = randomUUID();
+    handle(deps, req, res, requestId).catch((err: unknown) => {
+      fail(deps.log, res, err, requestId);
+    });
+  };
+}
+
+async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse, requestId: string) {
+  const url = new URL(req.url ?? "/", "http://lamina");
+  if (deps.internal(req, res, url.pathname)) {
+    return;
+  }
+  const method = req.method ?? "GET";
+  let route;
+  try {
+    route = deps.router.match(method, url.pathname, url.searchParams);
+  } catch {
+    route = undefined; // a malformed percent-encoding names no operation
+  }
+  if (!route) {
+    req.resume();
+    throw new UnknownOperationException(`No operation matches ${method} ${url.pathname}`);
+  }
+  const ctx = identify(requestId, req.headers, url.searchParams, deps.defaultRegion);
+  const body = await readJsonBody(req, res, route.operation);
+  const reply = await deps.handlers[route.operation]({
+    ctx,
+    params: route.params,
+    query: url.searchParams,
+    body,
+    headers: req.headers,
+    baseUrl: `http://${req.headers.host ?? "127.0.0.1"}`,
+  });
+  writeJson(res, reply.status ?? route.spec.status, reply.body, requestId, reply.headers);
+}
+
+/** Reads and parses the body, refusing oversized ones before buffering them whole. */
+async function readJsonBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  operation: OperationName,
+): Promise<Record<string, unknown>> {
+  const raw = await readBody(req, MAX_REQUEST_BYTES);
+  if (raw === undefined) {
+    // Stop reading: the client may still be sending, so this connection cannot be reused.
+    res.setHeader("Connection", "close");
+    throw new RequestEntityTooLargeException(
+      `Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the ${operation} operation`,
+    );
+  }
+  if (raw.length === 0) {
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString("utf8"));
+  } catch (err) {
+    throw new InvalidRequestContentException(
+      `Could not parse request body into json: ${(err as Error).message}`,
+    );
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new InvalidRequestContentException(
+      "Could not parse request body into json: the body must be a JSON object",
+    );
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** The whole body, or undefined as soon as it is known to exceed `limit` (declared or counted). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  if (Number(req.headers["content-length"] ?? "0") > limit) {
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off("data", onData);
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks, size)));
+    req.once("error", reject);
+  });
+}
+
+function fail(log: Logger, res: ServerResponse, err: unknown, requestId: string): void {
+  let error: LambdaError;
+  if (err instanceof LambdaError) {
+    error = err;
+  } else {
+    log.error({ err, requestId }, "unexpected error");
+    error = new ServiceException("An internal error occurred. See the lamina log for details.");
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  writeError(res, error, requestId);
+  if (res.getHeader("Connection") === "close") {
+    res.on("finish", () => res.socket?.destroy());
+  }
+}

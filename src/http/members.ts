@@ -1,0 +1,68 @@
+/**
+ * Typed reads of request members. A member of the wrong JSON type is a body AWS cannot deserialize: it answers
+ * InvalidRequestContentException (400), which these throw. Absent or null members read as undefined.
+ */
+import { InvalidRequestContentException } from "../errors.js";
+
+type Body = Readonly<Record<string, unknown>>;
+
+function wrongType(key: string, expected: string): InvalidRequestContentException {
+  return new InvalidRequestContentException(
+    `Could not parse request body into json: Could not parse payload into json: ${key} must be ${expected}`,
+  );
+}
+
+/** A string member. */
+export function stringMember(body: Body, key: string): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) {
+    return undefined;
+  }
+  if (typeof v !== "string") {
+    throw wrongType(key, "a string");
+  }
+  return v;
+}
+
+/** A list-of-strings member. */
+export function stringListMember(body: Body, key: string): string[] | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) {
+    return undefined;
+  }
+  if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) {
+    throw wrongType(key, "a list of strings");
+  }
+  return v;
+}
+
+/** A structure member. */
+export function structureMember(body: Body, key: string): Body | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) {
+    return undefined;
+  }
+  if (typeof v !== "object" || Array.isArray(v)) {
+    throw wrongType(key, "an object");
+  }
+  return v as Body;
+}
+
+/**
+ * A blob member: base64 text decoded strictly. Node's decoder skips characters outside the alphabet, so a decoded
+ * length that differs from what the text's length implies means the text was not base64.
+ */
+export function blobMember(body: Body, key: string): Buffer | undefined {
+  const text = stringMember(body, key);
+  if (text === undefined) {
+    return undefined;
+  }
+  const bytes = Buffer.from(text, "base64");
+  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  if (text.length % 4 !== 0 || bytes.length !== (text.length / 4) * 3 - padding) {
+    throw new InvalidRequestContentException(
+      `Could not parse request body into json: Could not parse payload into json: ${key} is not valid base64`,
+    );
+  }
+  return bytes;
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+/** The `lamina` command: parses flags and `LAMINA_*` variables, starts the server, stops it on SIGINT/SIGTERM. */
+import { Command, Option } from "commander";
+import { configFromEnv, ENV_VARS, parseOrganizations, type ConfigInput } from "./config.js";
+import { startLamina, VERSION } from "./server.js";
+
+const program = new Command()
+  .name("lamina")
+  .description("A local AWS Lambda that gets layers right.")
+  .version(VERSION);
+
+program
+  .command("serve")
+  .description("serve the Lambda API")
+  .addOption(new Option("--host <host>", "interface to listen on (default 127.0.0.1)").env(ENV_VARS.host))
+  .addOption(new Option("--port <port>", "TCP port, 0 for any free one (default 4580)").env(ENV_VARS.port))
+  .addOption(
+    new Option("--data-dir <dir>", "where lamina.db and blobs/ live (default ./.lamina)").env(
+      ENV_VARS.dataDir,
+    ),
+  )
+  .addOption(
+    new Option("--region <region>", "region of unsigned requests (default us-east-1)").env(ENV_VARS.region),
+  )
+  .addOption(
+    new Option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent (default info)").env(
+      ENV_VARS.logLevel,
+    ),
+  )
+  .addOption(
+    new Option("--sandbox <mode>", "auto|bwrap|none: how functions are isolated (default auto)").env(
+      ENV_VARS.sandbox,
+    ),
+  )
+  .addOption(
+    new Option(
+      "--organization <org=accounts...>",
+      "an AWS Organization and its member accounts, e.g. o-1234567890=111111111111,222222222222 (repeatable; env: ;-separated)",
+    ).env(ENV_VARS.organizations),
+  )
+  .action(async (opts: Record<string, string | string[] | undefined>) => {
+    const input: Record<string, unknown> = { ...configFromEnv(process.env) };
+    const flags: [string, keyof ConfigInput][] = [
+      ["host", "host"],
+      ["port", "port"],
+      ["dataDir", "dataDir"],
+      ["region", "region"],
+      ["logLevel", "logLevel"],
+      ["sandbox", "sandbox"],
+    ];
+    for (const [flag, key] of flags) {
+      if (opts[flag] !== undefined) {
+        input[key] = opts[flag];
+      }
+    }
+    const orgs = opts.organization;
+    if (orgs !== undefined) {
+      input.organizations = parseOrganizations(Array.isArray(orgs) ? orgs : [orgs]);
+    }
+    let lamina;
+    try {
+      lamina = await startLamina(input);
+    } catch (err) {
+      process.stderr.write(`lamina: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+    const shutdown = () => {
+      lamina.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once("SIGINT", shutdown);
+    process.once("SIGTERM", shutdown);
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,132 @@
+/**
+ * Assembles lamina: opens storage, builds the services and the HTTP server, and closes it all cleanly.
+ * This is the library entry (`startLamina`) tests and `lamina serve` both use.
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { loadConfig, type Config, type ConfigInput } from "./config.js";
+import { buildHandlers } from "./handlers.js";
+import { createApp } from "./http/app.js";
+import { internalRoutes } from "./http/internal.js";
+import { Router } from "./http/router.js";
+import { LayerPermissionService } from "./layers/permissions.js";
+import { StaticOrganizations, type OrganizationDirectory } from "./layers/policy.js";
+import { LayerService } from "./layers/service.js";
+import { LayerStore } from "./layers/store.js";
+import { createLogger } from "./log.js";
+import { BlobStore } from "./storage/blobs.js";
+import { CodeStore } from "./storage/code.js";
+import { openDatabase } from "./storage/db.js";
+import { systemClock, type Clock } from "./util/clock.js";
+
+/** Options of `startLamina`: the configuration plus what tests may inject. */
+export interface StartOptions extends ConfigInput {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly organizationDirectory?: OrganizationDirectory;
+}
+
+/** A running lamina. */
+export interface Lamina {
+  /** `http://host:port`, the endpoint to give the AWS SDK or CLI. */
+  readonly url: string;
+  readonly port: number;
+  readonly config: Config;
+  /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+/** lamina's version, from package.json. */
+export const VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
+/** Starts a lamina server. */
+export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
+  const config = loadConfig(options);
+  const log = options.logger ?? createLogger(config.logLevel);
+  mkdirSync(config.dataDir, { recursive: true });
+  const db = openDatabase(join(config.dataDir, "lamina.db"));
+  const blobs = new BlobStore(join(config.dataDir, "blobs"));
+  const code = new CodeStore(db, blobs);
+  const swept = code.sweepAtStartup();
+  if (swept.tempFiles + swept.orphans > 0) {
+    log.info(swept, "removed unreferenced files left by an earlier run");
+  }
+
+  const layerStore = new LayerStore(db);
+  const organizations = options.organizationDirectory ?? new StaticOrganizations(config.organizations);
+  const layers = new LayerService(layerStore, code, organizations, options.clock ?? systemClock);
+  const handlers = buildHandlers({
+    layers,
+    layerPermissions: new LayerPermissionService(layerStore, layers),
+  });
+
+  const app = createApp({
+    router: new Router(),
+    handlers,
+    internal: internalRoutes(VERSION, blobs),
+    defaultRegion: config.region,
+    log,
+  });
+  const server = createServer(
+    {
+      keepAlive: true,
+      noDelay: true,
+      // Slow clients must not hold a connection forever (AWS's front door closes them too).
+      headersTimeout: 20_000,
+      requestTimeout: 300_000,
+    },
+    app,
+  );
+  server.keepAliveTimeout = 65_000;
+  await listen(server, config.port, config.host);
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  log.info({ url, dataDir: config.dataDir }, "lamina is serving");
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    config,
+    close: () => {
+      closing ??= (async () => {
+        await stop(server);
+        db.close();
+        log.info("lamina stopped");
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Closes the listener, then keeps closing keep-alive sockets as they turn idle, so in-flight requests finish and
+ * nothing new starts. Connections still busy after `graceMs` are cut.
+ */
+function stop(server: Server, graceMs = 10_000): Promise<void> {
+  return new Promise((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(cut);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

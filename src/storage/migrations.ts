@@ -1,0 +1,72 @@
+/**
+ * The schema, as numbered migrations applied in order inside one transaction each; `PRAGMA user_version` records
+ * the last one applied. Append new migrations; never edit one that has shipped.
+ */
+
+/** One schema change; `version` is its position (1-based). */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** Every migration lamina knows, oldest first. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "layers, layer versions, their policies, and reference-counted blobs",
+    sql: `
+      -- Zip bytes live in blobs/<sha256>; a row exists while anything references the blob.
+      -- refcount is kept by triggers so that no code path can forget it.
+      CREATE TABLE blobs (
+        sha256        TEXT PRIMARY KEY,      -- hex digest, the file name
+        size          INTEGER NOT NULL,
+        unzipped_size INTEGER NOT NULL,
+        refcount      INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+
+      -- One row per (account, region, name). last_version survives deletes: numbers are never reused.
+      CREATE TABLE layers (
+        id           INTEGER PRIMARY KEY,
+        account_id   TEXT NOT NULL,
+        region       TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        last_version INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (account_id, region, name)
+      );
+
+      CREATE TABLE layer_versions (
+        layer_id                 INTEGER NOT NULL REFERENCES layers (id),
+        version                  INTEGER NOT NULL,
+        description              TEXT NOT NULL,
+        license_info             TEXT,       -- NULL: not given, so absent on the wire
+        compatible_runtimes      TEXT,       -- JSON array, NULL when not given ([] stays [])
+        compatible_architectures TEXT,       -- JSON array, NULL when not given
+        created_date             TEXT NOT NULL,
+        code_sha256              TEXT NOT NULL REFERENCES blobs (sha256),
+        code_size                INTEGER NOT NULL,
+        policy_revision_id       TEXT,       -- NULL while the version has no policy
+        PRIMARY KEY (layer_id, version)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE layer_version_statements (
+        layer_id          INTEGER NOT NULL,
+        version           INTEGER NOT NULL,
+        sid               TEXT NOT NULL,
+        seq               INTEGER NOT NULL,  -- insertion order, the order AWS lists statements in
+        statement         TEXT NOT NULL,     -- the statement JSON exactly as returned to the client
+        principal_account TEXT,              -- 12-digit account, NULL for "*"
+        organization_id   TEXT,              -- aws:PrincipalOrgID condition, NULL when none
+        PRIMARY KEY (layer_id, version, sid),
+        FOREIGN KEY (layer_id, version) REFERENCES layer_versions (layer_id, version) ON DELETE CASCADE
+      ) WITHOUT ROWID;
+
+      CREATE TRIGGER layer_versions_ref_blob AFTER INSERT ON layer_versions BEGIN
+        UPDATE blobs SET refcount = refcount + 1 WHERE sha256 = NEW.code_sha256;
+      END;
+      CREATE TRIGGER layer_versions_unref_blob AFTER DELETE ON layer_versions BEGIN
+        UPDATE blobs SET refcount = refcount - 1 WHERE sha256 = OLD.code_sha256;
+      END;
+    `,
+  },
+];
