@@ -2,7 +2,7 @@
  * Assembles lamina: opens storage, builds the services and the HTTP server, and closes it all cleanly.
  * This is the library entry (`startLamina`) tests and `lamina serve` both use.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -21,6 +21,9 @@ import { BlobStore } from "./storage/blobs.js";
 import { CodeStore } from "./storage/code.js";
 import { openDatabase } from "./storage/db.js";
 import { systemClock, type Clock } from "./util/clock.js";
+import { VERSION } from "./util/version.js";
+
+export { VERSION };
 
 /** Options of `startLamina`: the configuration plus what tests may inject. */
 export interface StartOptions extends ConfigInput {
@@ -39,10 +42,6 @@ export interface Lamina {
   close(): Promise<void>;
 }
 
-/** lamina's version, from package.json. */
-export const VERSION = (
-  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
 
 /** Starts a lamina server. */
 export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
