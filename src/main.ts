@@ -35,7 +35,7 @@ program
   .addOption(
     new Option(
       "--organization <org=accounts...>",
-      "an AWS Organization and its member accounts, e.g. o-1234567890=111111111111,222222222222 (repeatable; env: ;-separated)",
+      "an AWS Organization and its member accounts, e.g. o-1234567890=111111111111,222222222222 (repeatable; `;`-separated in the environment)",
     ).env(ENV_VARS.organizations),
   )
   .action(async (opts: Record<string, string | string[] | undefined>) => {
