@@ -209,7 +209,10 @@ describe("the founding scenario with the aws CLI", () => {
     const [asDev] = await Promise.all([getByArn(DEV, 1), expectDenied(STRANGER, 1)]);
     const got = okJson<LayerVersionJson>(asDev);
     // aws-layer-semantics.md #17/#70: the same body as the publish answer (Location is an opaque link).
-    expect(got).toStrictEqual({ ...published, Content: { ...published.Content, Location: got.Content.Location } });
+    expect(got).toStrictEqual({
+      ...published,
+      Content: { ...published.Content, Location: got.Content.Location },
+    });
   });
 
   it("step 10: --principal '*' on version 2 lets any account read version 2, and only version 2", async () => {

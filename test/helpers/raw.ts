@@ -13,7 +13,12 @@ export async function rawRequest(
   url: string,
   method: string,
   path: string,
-  init: { body?: string | Buffer; accountId?: string; region?: string; headers?: Record<string, string> } = {},
+  init: {
+    body?: string | Buffer;
+    accountId?: string;
+    region?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<RawResponse> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.accountId) {
