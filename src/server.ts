@@ -42,7 +42,6 @@ export interface Lamina {
   close(): Promise<void>;
 }
 
-
 /** Starts a lamina server. */
 export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const config = loadConfig(options);
