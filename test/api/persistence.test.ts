@@ -63,8 +63,7 @@ const sha256Hex = (bytes: Uint8Array) => createHash("sha256").update(bytes).dige
 
 /** A response without `$metadata` (request ids differ per call). */
 function body<T extends object>(res: T): Omit<T, "$metadata"> {
-  const { $metadata: _ignored, ...rest } = res as T & { $metadata?: unknown };
-  return rest;
+  return Object.fromEntries(Object.entries(res).filter(([k]) => k !== "$metadata")) as Omit<T, "$metadata">;
 }
 
 /** The outcome of a call: its body, or the error's name, status and message. */
@@ -83,7 +82,7 @@ function withoutLocation(value: unknown): unknown {
   if (v.Content === undefined) {
     return value;
   }
-  const { Location: _location, ...content } = v.Content;
+  const content = Object.fromEntries(Object.entries(v.Content).filter(([k]) => k !== "Location"));
   return { ...v, Content: content };
 }
 
