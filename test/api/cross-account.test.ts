@@ -11,6 +11,7 @@ import {
   type LambdaClient,
 } from "@aws-sdk/client-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
+import { accessDenied } from "../helpers/aws-texts.js";
 import { expectLambdaError, lambdaClient, TEST_REGION } from "../helpers/clients.js";
 import { startTestServer } from "../helpers/server.js";
 import { makeZip } from "../helpers/zip.js";
@@ -22,10 +23,6 @@ const STRANGER = "444444444444";
 const ORG = "o-1234567890";
 const LAYER = "shared";
 const LAYER_ARN = `arn:aws:lambda:${TEST_REGION}:${OWNER}:layer:${LAYER}`;
-
-/** §3 #71/#74/#75: AWS's AccessDeniedException text. */
-const denied = (account: string, action: string, resource: string) =>
-  `User: arn:aws:iam::${account}:root is not authorized to perform: lambda:${action} on resource: ${resource} because no resource-based policy allows the lambda:${action} action`;
 
 const lamina = await startTestServer({ organizations: { [ORG]: [ORG_MEMBER] } });
 const owner = lambdaClient(lamina.url, OWNER);
@@ -86,7 +83,7 @@ describe.each(Object.keys(readable))("account %s reading the owner's versions", 
           await expectLambdaError(call(), {
             name: "AccessDeniedException",
             status: 403,
-            message: denied(account, "GetLayerVersion", versionArn),
+            message: accessDenied(account, versionArn, "GetLayerVersion"),
           });
         }
       }
@@ -163,7 +160,7 @@ describe("operations only the owner may call (§3 #75, #78)", () => {
       await expectLambdaError(call(clientOf(STRANGER)), {
         name: "AccessDeniedException",
         status: 403,
-        message: denied(STRANGER, action, resource),
+        message: accessDenied(STRANGER, resource, action),
       });
     },
   );
@@ -185,7 +182,7 @@ describe("regions (§3 #73; seed-walkthrough.md step 12)", () => {
       await expectLambdaError(elsewhere.send(new GetLayerVersionByArnCommand({ Arn: `${LAYER_ARN}:2` })), {
         name: "AccessDeniedException",
         status: 403,
-        message: denied(account, "GetLayerVersion", `${LAYER_ARN}:2`),
+        message: accessDenied(account, `${LAYER_ARN}:2`, "GetLayerVersion"),
       });
     }
   });

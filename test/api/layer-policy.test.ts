@@ -6,6 +6,7 @@ import {
   RemoveLayerVersionPermissionCommand,
 } from "@aws-sdk/client-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
+import { NO_POLICY } from "../helpers/aws-texts.js";
 import { expectLambdaError, lambdaClient, randomName, TEST_REGION } from "../helpers/clients.js";
 import { rawRequest } from "../helpers/raw.js";
 import { startTestServer } from "../helpers/server.js";
@@ -13,8 +14,6 @@ import { makeZip } from "../helpers/zip.js";
 
 const A = "123456789012";
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** §3 #38, #54. */
-const NO_POLICY = "No policy is associated with the given resource.";
 /** §3 #43, #46 (sic: "GetLayerPolicy", no trailing period). */
 const REVISION_MISMATCH =
   "The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to retrieve the latest Revision Id";

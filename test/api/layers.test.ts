@@ -10,6 +10,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+import { RESOURCE_NOT_FOUND, VERSION_TOO_LOW } from "../helpers/aws-texts.js";
 import { expectLambdaError, lambdaClient, randomName, TEST_REGION } from "../helpers/clients.js";
 import { rawRequest } from "../helpers/raw.js";
 import { startTestServer } from "../helpers/server.js";
@@ -17,10 +18,6 @@ import { codeSha256, makeZip } from "../helpers/zip.js";
 
 const A = "123456789012";
 const DATE_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/; // §1.2
-/** §3 #18, #19, #22. */
-const RESOURCE_NOT_FOUND = "The resource you requested does not exist.";
-/** §3 #20, #36. */
-const VERSION_TOO_LOW = "Layer Version Cannot be less than 1";
 /** §3 #12. */
 const NOT_A_ZIP = "Could not unzip uploaded file. Please check your file, then try to upload again.";
 const EMPTY_ZIP = "Uploaded file must be a non-empty zip";

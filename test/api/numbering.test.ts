@@ -12,12 +12,10 @@ import {
 } from "@aws-sdk/client-lambda";
 import { describe, expect, it } from "vitest";
 import { expectLambdaError, lambdaClient, randomName, TEST_REGION } from "../helpers/clients.js";
+import { RESOURCE_NOT_FOUND } from "../helpers/aws-texts.js";
 import { rawRequest } from "../helpers/raw.js";
 import { startTestServer } from "../helpers/server.js";
 import { codeSha256, makeZip } from "../helpers/zip.js";
-
-// aws-layer-semantics.md §3 #19, #23: GetLayerVersion of a missing or deleted version.
-const RESOURCE_NOT_FOUND = "The resource you requested does not exist.";
 
 /** A response without `$metadata` (request ids differ per call). */
 function withoutMetadata<T extends object>(res: T): Omit<T, "$metadata"> {

@@ -21,16 +21,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLamina, type Lamina } from "../../src/index.js";
 import { expectLambdaError, lambdaClient } from "../helpers/clients.js";
+import { accessDenied, NO_POLICY, RESOURCE_NOT_FOUND } from "../helpers/aws-texts.js";
 import { tmpDir } from "../helpers/server.js";
 import { codeSha256, makeZip } from "../helpers/zip.js";
-
-// aws-layer-semantics.md §3 #19, #23: GetLayerVersion of a missing or deleted version.
-const RESOURCE_NOT_FOUND = "The resource you requested does not exist.";
-// aws-layer-semantics.md §3 #38: GetLayerVersionPolicy of a version without statements.
-const NO_POLICY = "No policy is associated with the given resource.";
-// aws-layer-semantics.md §3 #74 (text of #71): a foreign version the caller was not granted.
-const accessDenied = (caller: string, resource: string) =>
-  `User: arn:aws:iam::${caller}:root is not authorized to perform: lambda:GetLayerVersion on resource: ${resource} because no resource-based policy allows the lambda:GetLayerVersion action`;
 
 const OWNER_A = "111111111111";
 const OWNER_B = "222222222222";

@@ -12,6 +12,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runAws, type AwsCliResult } from "../helpers/aws-cli.js";
+import { accessDenied } from "../helpers/aws-texts.js";
 import { TEST_REGION } from "../helpers/clients.js";
 import { startTestServer, tmpDir } from "../helpers/server.js";
 import { codeSha256, makeZip } from "../helpers/zip.js";
@@ -73,11 +74,10 @@ function policyDocument(statements: readonly string[]): string {
  * What the CLI prints for a denied read: seed-walkthrough.md step 9 (with today's suffix) and
  * aws-layer-semantics.md assertion #74 (GetLayerVersion across accounts, `User: arn:aws:iam::<B>:root`, #71).
  */
-function accessDenied(caller: string, version: number): string {
+function deniedByCli(caller: string, version: number): string {
   return (
     "An error occurred (AccessDeniedException) when calling the GetLayerVersionByArn operation: " +
-    `User: arn:aws:iam::${caller}:root is not authorized to perform: lambda:GetLayerVersion on resource: ` +
-    `${versionArn(version)} because no resource-based policy allows the lambda:GetLayerVersion action`
+    accessDenied(caller, versionArn(version))
   );
 }
 
@@ -141,7 +141,7 @@ async function expectDenied(account: string, version: number): Promise<void> {
   expect({ code: result.code, stdout: result.stdout, stderr: result.stderr.trim() }).toEqual({
     code: CLIENT_ERROR_EXIT,
     stdout: "",
-    stderr: accessDenied(account, version),
+    stderr: deniedByCli(account, version),
   });
 }
 
