@@ -38,10 +38,18 @@ export interface AppDeps {
 
 /** Builds the `node:http` request listener. */
 export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { log } = deps;
   return (req, res) => {
     const requestId = randomUUID();
+    if (log.isLevelEnabled("debug")) {
+      const start = performance.now();
+      res.once("finish", () => {
+        const ms = Math.round((performance.now() - start) * 10) / 10;
+        log.debug({ requestId, method: req.method, url: req.url, status: res.statusCode, ms }, "request");
+      });
+    }
     handle(deps, req, res, requestId).catch((err: unknown) => {
-      fail(deps.log, res, err, requestId);
+      fail(log, res, err, requestId);
     });
   };
 }
