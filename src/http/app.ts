@@ -12,6 +12,7 @@ import {
   ServiceException,
   UnknownOperationException,
 } from "../errors.js";
+import { FAST_PATH_MIN_BYTES, parseWithBlobCut } from "./blob-body.js";
 import { identify } from "./context.js";
 import type { OperationName } from "./operations.js";
 import { writeError, writeJson } from "./respond.js";
@@ -100,6 +101,10 @@ async function readJsonBody(
   if (raw.length === 0) {
     return {};
   }
+  const cut = raw.length >= FAST_PATH_MIN_BYTES ? parseWithBlobCut(raw) : undefined;
+  if (cut) {
+    return cut;
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString("utf8"));
@@ -116,30 +121,38 @@ async function readJsonBody(
   return parsed as Record<string, unknown>;
 }
 
-/** The whole body, or undefined as soon as it is known to exceed `limit` (declared or counted). */
+/**
+ * The whole body, or undefined as soon as it is known to exceed `limit` (declared or counted). With a declared
+ * length the chunks are copied into one buffer as they arrive, so no second pass is needed at the end.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  if (Number(req.headers["content-length"] ?? "0") > limit) {
+  const declared = Number(req.headers["content-length"] ?? "-1");
+  if (declared > limit) {
     return Promise.resolve(undefined);
   }
   return new Promise((resolve, reject) => {
+    const into = declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
+      if (size + chunk.length > (into ? into.length : limit)) {
         req.off("data", onData);
         req.pause();
         resolve(undefined);
         return;
       }
-      chunks.push(chunk);
+      if (into) {
+        chunk.copy(into, size);
+      } else {
+        chunks.push(chunk);
+      }
+      size += chunk.length;
     };
     req.on("data", onData);
-    req.once("end", () => resolve(Buffer.concat(chunks, size)));
+    req.once("end", () => resolve(into ? into.subarray(0, size) : Buffer.concat(chunks, size)));
     req.once("error", reject);
   });
 }
-
 function fail(log: Logger, res: ServerResponse, err: unknown, requestId: string): void {
   let error: LambdaError;
   if (err instanceof LambdaError) {

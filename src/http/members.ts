@@ -3,6 +3,7 @@
  * InvalidRequestContentException (400), which these throw. Absent or null members read as undefined.
  */
 import { InvalidRequestContentException } from "../errors.js";
+import { RawBase64 } from "./blob-body.js";
 
 type Body = Readonly<Record<string, unknown>>;
 
@@ -53,16 +54,25 @@ export function structureMember(body: Body, key: string): Body | undefined {
  * length that differs from what the text's length implies means the text was not base64.
  */
 export function blobMember(body: Body, key: string): Buffer | undefined {
-  const text = stringMember(body, key);
-  if (text === undefined) {
+  const value = body[key];
+  const raw = value instanceof RawBase64 ? value : undefined;
+  const text = raw ? undefined : stringMember(body, key);
+  if (!raw && text === undefined) {
     return undefined;
   }
-  const bytes = Buffer.from(text, "base64");
-  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
-  if (text.length % 4 !== 0 || bytes.length !== (text.length / 4) * 3 - padding) {
-    throw new InvalidRequestContentException(
-      `Could not parse request body into json: Could not parse payload into json: ${key} is not valid base64`,
-    );
+  // latin1 would fold characters above U+00FF onto base64 letters: anything non-ASCII is simply not base64.
+  if (text !== undefined && /[^\x00-\x7f]/.test(text)) {
+    throw notBase64(key);
+  }
+  const bytes = (raw ?? new RawBase64(Buffer.from(text ?? "", "latin1"))).decode();
+  if (!bytes) {
+    throw notBase64(key);
   }
   return bytes;
+}
+
+function notBase64(key: string): InvalidRequestContentException {
+  return new InvalidRequestContentException(
+    `Could not parse request body into json: Could not parse payload into json: ${key} is not valid base64`,
+  );
 }

@@ -1,12 +1,13 @@
 /** The HTTP layer: routing, the error serializer, identity defaults, body limits. Raw requests, exact bytes. */
 import { ListLayersCommand, PublishLayerVersionCommand } from "@aws-sdk/client-lambda";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { lambdaClient } from "../helpers/clients.js";
 import { rawRequest } from "../helpers/raw.js";
 import { startTestServer } from "../helpers/server.js";
-import { makeZip } from "../helpers/zip.js";
+import { codeSha256, makeZip } from "../helpers/zip.js";
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -62,6 +63,10 @@ describe("bodies", () => {
         "Could not parse request body into json: Could not parse payload into json: ZipFile is not valid base64",
       ],
       [[1, 2], "Could not parse request body into json: the body must be a JSON object"],
+      [
+        { Content: { ZipFile: "ŁŁŁŁ" } },
+        "Could not parse request body into json: Could not parse payload into json: ZipFile is not valid base64",
+      ],
     ] as const) {
       const res = await rawRequest(lamina.url, "POST", publishPath, { body: JSON.stringify(body) });
       expect([res.status, res.errorType, JSON.parse(res.body)]).toEqual([
@@ -70,6 +75,36 @@ describe("bodies", () => {
         { Type: "User", message },
       ]);
     }
+  });
+
+  it("reads large uploads exactly, whatever else the body holds", async () => {
+    const big = await makeZip({ "big.bin": randomBytes(400 * 1024) }, false);
+    const b64 = big.toString("base64");
+    const bodies = [
+      JSON.stringify({ Content: { ZipFile: b64 } }),
+      // The key's text inside another member must not fool the reader.
+      JSON.stringify({ Description: '"ZipFile":"AAAA"', Content: { ZipFile: b64 } }),
+      `{ "Content" : { "ZipFile" :\n "${b64}" }, "LicenseInfo": "MIT" }`,
+      // An escaped slash is still valid JSON for the same bytes.
+      JSON.stringify({ Content: { ZipFile: b64 } }).replaceAll("/", "\\/"),
+    ];
+    for (const body of bodies) {
+      const res = await rawRequest(lamina.url, "POST", "/2018-10-31/layers/big-raw/versions", { body });
+      expect(res.status).toBe(201);
+      const out = JSON.parse(res.body) as { Content: { CodeSha256: string; CodeSize: number } };
+      expect(out.Content).toMatchObject({ CodeSha256: codeSha256(big), CodeSize: big.length });
+    }
+    const broken = JSON.stringify({ Content: { ZipFile: `${b64.slice(0, -8)}!!!!====` } });
+    const res = await rawRequest(lamina.url, "POST", "/2018-10-31/layers/big-raw/versions", { body: broken });
+    expect([res.status, res.errorType, JSON.parse(res.body)]).toEqual([
+      400,
+      "InvalidRequestContentException",
+      {
+        Type: "User",
+        message:
+          "Could not parse request body into json: Could not parse payload into json: ZipFile is not valid base64",
+      },
+    ]);
   });
 
   it("refuses a body declared above 70167211 bytes before reading it, and keeps serving (§3 #13)", async () => {
