@@ -61,7 +61,7 @@ export function blobMember(body: Body, key: string): Buffer | undefined {
     return undefined;
   }
   // latin1 would fold characters above U+00FF onto base64 letters: anything non-ASCII is simply not base64.
-  if (text !== undefined && /[^\x00-\x7f]/.test(text)) {
+  if (text !== undefined && /[\u0080-\uffff]/.test(text)) {
     throw notBase64(key);
   }
   const bytes = (raw ?? new RawBase64(Buffer.from(text ?? "", "latin1"))).decode();
