@@ -77,3 +77,34 @@ export function parseLayerVersionArn(arn: string): LayerVersionRef | undefined {
   const [, partition = "", region = "", accountId = "", name = "", version = ""] = m;
   return { partition, region, accountId, name, version: Number(version) };
 }
+
+/** `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]` */
+export function functionArn(
+  ref: { partition: string; region: string; accountId: string; name: string },
+  qualifier?: string,
+): string {
+  const base = `arn:${ref.partition}:lambda:${ref.region}:${ref.accountId}:function:${ref.name}`;
+  return qualifier === undefined ? base : `${base}:${qualifier}`;
+}
+
+// A FunctionName member: name, `account:function:name` or a full ARN, each with an optional qualifier.
+const FUNCTION_NAME_RE =
+  /^(?:arn:(aws[a-zA-Z-]*)?:lambda:)?(?:([a-z]{2}(?:(?:-gov)|(?:-iso[a-z]?))?-[a-z]+-\d):)?(?:(\d{12}):)?(?:function:)?([a-zA-Z0-9-_.]+)(?::(\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$/;
+
+/** The parts of a FunctionName member; absent parts were not given. */
+export interface FunctionNameParts {
+  readonly partition: string | undefined;
+  readonly region: string | undefined;
+  readonly accountId: string | undefined;
+  readonly name: string;
+  readonly qualifier: string | undefined;
+}
+
+/** Parses a FunctionName (name, partial ARN or ARN); undefined when it has none of those forms. */
+export function parseFunctionName(value: string): FunctionNameParts | undefined {
+  const m = FUNCTION_NAME_RE.exec(value);
+  if (!m?.[4]) {
+    return undefined;
+  }
+  return { partition: m[1], region: m[2], accountId: m[3], name: m[4], qualifier: m[5] };
+}

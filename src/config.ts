@@ -21,6 +21,11 @@ export const ConfigSchema = z.object({
     .default("us-east-1"),
   /** pino log level. */
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /**
+   * Which runtimes CreateFunction and UpdateFunctionConfiguration accept: every runtime of the API (lenient, so
+   * old walkthroughs still run), or only those AWS still allows today (aws).
+   */
+  runtimePolicy: z.enum(["lenient", "aws"]).default("lenient"),
   /** How functions are isolated: bubblewrap when present (auto), always (bwrap), or plain processes (none). */
   sandbox: z.enum(["auto", "bwrap", "none"]).default("auto"),
   /**
@@ -48,6 +53,7 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   dataDir: "LAMINA_DATA_DIR",
   region: "LAMINA_REGION",
   logLevel: "LAMINA_LOG_LEVEL",
+  runtimePolicy: "LAMINA_RUNTIME_POLICY",
   sandbox: "LAMINA_SANDBOX",
   organizations: "LAMINA_ORGANIZATIONS",
 };

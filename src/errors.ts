@@ -79,11 +79,22 @@ export class ValidationException extends LambdaError {
   protected readonly messageKey = "message";
 }
 
-/** 403 `{"Message":…}`: a resource-based policy that does not allow the caller (not modelled; key INFERRED §4). */
+/**
+ * 403 `{"Message":…}`: a resource-based policy that does not allow the caller (not modelled; key INFERRED §4).
+ * AWS sends `{"Message":null}` for some denials (another account's function ARN); `null` reproduces that.
+ */
 export class AccessDeniedException extends LambdaError {
   readonly status = 403;
   override readonly type = undefined;
   protected readonly messageKey = "Message";
+
+  constructor(private readonly text: string | null) {
+    super(text ?? "");
+  }
+
+  override body(): Record<string, unknown> {
+    return { Message: this.text };
+  }
 }
 
 /** 413 `{"message":…}`: a request body above the operation's limit (not modelled; §3 #13). */

@@ -4,6 +4,8 @@
  */
 import type { HandlerTable } from "./http/types.js";
 import { notImplemented } from "./http/not-implemented.js";
+import { functionHandlers } from "./functions/routes.js";
+import type { FunctionService } from "./functions/service.js";
 import { layerHandlers } from "./layers/routes.js";
 import type { LayerPermissionService } from "./layers/permissions.js";
 import type { LayerService } from "./layers/service.js";
@@ -16,13 +18,11 @@ const NOT_YET_IMPLEMENTED = [
   "CreateCapacityProvider",
   "CreateCodeSigningConfig",
   "CreateEventSourceMapping",
-  "CreateFunction",
   "CreateFunctionUrlConfig",
   "DeleteAlias",
   "DeleteCapacityProvider",
   "DeleteCodeSigningConfig",
   "DeleteEventSourceMapping",
-  "DeleteFunction",
   "DeleteFunctionCodeSigningConfig",
   "DeleteFunctionConcurrency",
   "DeleteFunctionEventInvokeConfig",
@@ -36,10 +36,8 @@ const NOT_YET_IMPLEMENTED = [
   "GetDurableExecutionHistory",
   "GetDurableExecutionState",
   "GetEventSourceMapping",
-  "GetFunction",
   "GetFunctionCodeSigningConfig",
   "GetFunctionConcurrency",
-  "GetFunctionConfiguration",
   "GetFunctionEventInvokeConfig",
   "GetFunctionRecursionConfig",
   "GetFunctionScalingConfig",
@@ -58,7 +56,6 @@ const NOT_YET_IMPLEMENTED = [
   "ListFunctionEventInvokeConfigs",
   "ListFunctionUrlConfigs",
   "ListFunctionVersionsByCapacityProvider",
-  "ListFunctions",
   "ListFunctionsByCodeSigningConfig",
   "ListProvisionedConcurrencyConfigs",
   "ListTags",
@@ -82,8 +79,6 @@ const NOT_YET_IMPLEMENTED = [
   "UpdateCapacityProvider",
   "UpdateCodeSigningConfig",
   "UpdateEventSourceMapping",
-  "UpdateFunctionCode",
-  "UpdateFunctionConfiguration",
   "UpdateFunctionEventInvokeConfig",
   "UpdateFunctionUrlConfig",
 ] as const;
@@ -92,12 +87,14 @@ const NOT_YET_IMPLEMENTED = [
 export interface Services {
   readonly layers: LayerService;
   readonly layerPermissions: LayerPermissionService;
+  readonly functions: FunctionService;
 }
 
 /** Builds the complete handler table. */
 export function buildHandlers(services: Services): HandlerTable {
   return {
     ...layerHandlers(services.layers, services.layerPermissions),
+    ...functionHandlers(services.functions),
     ...notImplemented(NOT_YET_IMPLEMENTED),
   };
 }

@@ -28,6 +28,12 @@ program
     ),
   )
   .addOption(
+    new Option(
+      "--runtime-policy <policy>",
+      "lenient|aws: accept every runtime of the API, or only those AWS still allows (default lenient)",
+    ).env(ENV_VARS.runtimePolicy),
+  )
+  .addOption(
     new Option("--sandbox <mode>", "auto|bwrap|none: how functions are isolated (default auto)").env(
       ENV_VARS.sandbox,
     ),
@@ -47,6 +53,7 @@ program
       ["region", "region"],
       ["logLevel", "logLevel"],
       ["sandbox", "sandbox"],
+      ["runtimePolicy", "runtimePolicy"],
     ];
     for (const [flag, key] of flags) {
       if (opts[flag] !== undefined) {

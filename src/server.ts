@@ -8,6 +8,8 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { loadConfig, type Config, type ConfigInput } from "./config.js";
+import { FunctionService } from "./functions/service.js";
+import { FunctionStore } from "./functions/store.js";
 import { buildHandlers } from "./handlers.js";
 import { createApp } from "./http/app.js";
 import { internalRoutes } from "./http/internal.js";
@@ -57,10 +59,13 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
 
   const layerStore = new LayerStore(db);
   const organizations = options.organizationDirectory ?? new StaticOrganizations(config.organizations);
-  const layers = new LayerService(layerStore, code, organizations, options.clock ?? systemClock);
+  const clock = options.clock ?? systemClock;
+  const layers = new LayerService(layerStore, code, organizations, clock);
+  const functions = new FunctionService(new FunctionStore(db), code, layers, clock, config.runtimePolicy);
   const handlers = buildHandlers({
     layers,
     layerPermissions: new LayerPermissionService(layerStore, layers),
+    functions,
   });
 
   const app = createApp({

@@ -76,3 +76,39 @@ function notBase64(key: string): InvalidRequestContentException {
     `Could not parse request body into json: Could not parse payload into json: ${key} is not valid base64`,
   );
 }
+
+/** An integer member. */
+export function integerMember(body: Body, key: string): number | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) {
+    return undefined;
+  }
+  if (typeof v !== "number" || !Number.isSafeInteger(v)) {
+    throw wrongType(key, "an integer");
+  }
+  return v;
+}
+
+/** A boolean member. */
+export function booleanMember(body: Body, key: string): boolean | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) {
+    return undefined;
+  }
+  if (typeof v !== "boolean") {
+    throw wrongType(key, "a boolean");
+  }
+  return v;
+}
+
+/** A map-of-strings member. */
+export function stringMapMember(body: Body, key: string): Record<string, string> | undefined {
+  const v = structureMember(body, key);
+  if (v === undefined) {
+    return undefined;
+  }
+  if (!Object.values(v).every((x) => typeof x === "string")) {
+    throw wrongType(key, "a map of strings");
+  }
+  return v as Record<string, string>;
+}

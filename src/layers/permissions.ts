@@ -12,13 +12,13 @@ import {
 } from "../errors.js";
 import type { RequestContext } from "../http/context.js";
 import { buildStatement, policyDocument } from "./policy.js";
-import type { LayerService } from "./service.js";
+import { LAYER_MESSAGES, type LayerService } from "./service.js";
 import type { LayerStore } from "./store.js";
 
 /** AWS's texts for layer policies (§3 #38, #42, #43, #47, #48). */
 export const POLICY_MESSAGES = {
   noPolicy: "No policy is associated with the given resource.",
-  layerVersionNotFound: (arn: string) => `Layer version ${arn} does not exist.`,
+  layerVersionNotFound: LAYER_MESSAGES.versionNotFound,
   duplicateSid: (sid: string) =>
     `The statement id (${sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
   // sic: AWS names "GetLayerPolicy" and ends without a period.

@@ -27,6 +27,11 @@ export const LAYER_MESSAGES = {
     "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist",
   /** Content with neither ZipFile nor S3 location: nothing was uploaded (INFERRED, the empty-zip text #12). */
   noContent: "Uploaded file must be a non-empty zip",
+  /** #61, #65: attaching a version that does not exist (also the policy operations' 404, #48). */
+  versionNotFound: (arn: string) => `Layer version ${arn} does not exist.`,
+  /** #63: attaching the caller's own layer from another region. */
+  otherRegion: (region: string) =>
+    `Layers are not in the same region as the function. Layers are expected to be in region ${region}.`,
 } as const;
 
 /** The text of AWS's AccessDeniedException for a resource-based policy that does not allow the caller (#71). */
@@ -136,6 +141,24 @@ export class LayerService {
     throw new AccessDeniedException(
       accessDeniedMessage(ctx.callerArn, GET_LAYER_VERSION_ACTION, layerVersionArn(ref)),
     );
+  }
+
+  /**
+   * A version to attach to a function in the caller's region (§3 #61, #63, #71–#73): the caller's own must be in
+   * that region and exist (else InvalidParameterValueException); another account's must be readable (else 403).
+   */
+  versionForAttach(ctx: RequestContext, ref: LayerVersionRef): LayerVersionRow {
+    if (ref.accountId !== ctx.accountId) {
+      return this.readableVersion(ctx, ref);
+    }
+    if (ref.region !== ctx.region) {
+      throw new InvalidParameterValueException(LAYER_MESSAGES.otherRegion(ctx.region));
+    }
+    const row = this.store.getVersion(ref.accountId, ref.region, ref.name, ref.version);
+    if (!row) {
+      throw new InvalidParameterValueException(LAYER_MESSAGES.versionNotFound(layerVersionArn(ref)));
+    }
+    return row;
   }
 
   /** ListLayerVersions: the caller's own layer only, newest first. */

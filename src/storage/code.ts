@@ -39,6 +39,7 @@ export class CodeStore {
   private readonly selectUnreferenced;
   private readonly deleteBlob;
   private readonly selectReferenced;
+  private readonly selectUnzippedSize;
 
   constructor(
     private readonly db: Db,
@@ -50,6 +51,7 @@ export class CodeStore {
     this.selectUnreferenced = db.prepare("SELECT sha256 FROM blobs WHERE refcount <= 0").pluck();
     this.deleteBlob = db.prepare("DELETE FROM blobs WHERE sha256 = ? AND refcount <= 0");
     this.selectReferenced = db.prepare("SELECT 1 FROM blobs WHERE sha256 = ? AND refcount > 0").pluck();
+    this.selectUnzippedSize = db.prepare("SELECT unzipped_size FROM blobs WHERE sha256 = ?").pluck();
   }
 
   /**
@@ -57,6 +59,19 @@ export class CodeStore {
    * that references it, then `release` once that transaction is over.
    */
   async ingest(zip: Buffer): Promise<StoredCode> {
+    const code = await this.inspect(zip);
+    this.blobs.pin(code.sha256Hex);
+    try {
+      await this.blobs.put(code.sha256Hex, zip);
+    } catch (err) {
+      this.blobs.unpin(code.sha256Hex);
+      throw err;
+    }
+    return code;
+  }
+
+  /** Validates a zip as Lambda does and computes its hashes and sizes, storing nothing (DryRun). */
+  async inspect(zip: Buffer): Promise<StoredCode> {
     if (zip.length === 0) {
       throw new InvalidParameterValueException(ZIP_MESSAGES.empty);
     }
@@ -73,20 +88,17 @@ export class CodeStore {
       throw new InvalidParameterValueException(ZIP_MESSAGES.tooLarge);
     }
     const digest = createHash("sha256").update(zip).digest();
-    const sha256Hex = digest.toString("hex");
-    this.blobs.pin(sha256Hex);
-    try {
-      await this.blobs.put(sha256Hex, zip);
-    } catch (err) {
-      this.blobs.unpin(sha256Hex);
-      throw err;
-    }
     return {
-      sha256Hex,
+      sha256Hex: digest.toString("hex"),
       codeSha256: digest.toString("base64"),
       codeSize: zip.length,
       unzippedSize: summary.unzippedSize,
     };
+  }
+
+  /** The unzipped size recorded for a stored blob (0 if unknown). */
+  unzippedSize(sha256Hex: string): number {
+    return (this.selectUnzippedSize.get(sha256Hex) as number | undefined) ?? 0;
   }
 
   /** Records the blob row (refcount 0); the referencing insert's trigger raises the count. */

@@ -69,4 +69,61 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 2,
+    name: "functions and the layer versions they were created with",
+    sql: `
+      CREATE TABLE functions (
+        id            INTEGER PRIMARY KEY,
+        account_id    TEXT NOT NULL,
+        region        TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        runtime       TEXT,
+        handler       TEXT,
+        role          TEXT NOT NULL,
+        description   TEXT NOT NULL,
+        timeout       INTEGER NOT NULL,
+        memory_size   INTEGER NOT NULL,
+        environment   TEXT,                  -- JSON object of variables, NULL when none were ever given
+        architectures TEXT NOT NULL,         -- JSON array
+        tracing_mode  TEXT NOT NULL,
+        ephemeral_storage INTEGER NOT NULL,
+        logging_config TEXT NOT NULL,        -- JSON object as returned
+        code_sha256   TEXT NOT NULL REFERENCES blobs (sha256),
+        code_size     INTEGER NOT NULL,
+        last_modified TEXT NOT NULL,
+        revision_id   TEXT NOT NULL,
+        tags          TEXT,                  -- JSON object, NULL when none
+        UNIQUE (account_id, region, name)
+      );
+
+      -- The layer versions a function was given, resolved when they were attached: a snapshot that outlives
+      -- the layer version's deletion and any revoked grant (DESIGN.md §3).
+      CREATE TABLE function_layers (
+        function_id INTEGER NOT NULL REFERENCES functions (id) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        arn         TEXT NOT NULL,
+        code_sha256 TEXT NOT NULL REFERENCES blobs (sha256),
+        code_size   INTEGER NOT NULL,
+        PRIMARY KEY (function_id, position)
+      ) WITHOUT ROWID;
+
+      CREATE TRIGGER functions_ref_blob AFTER INSERT ON functions BEGIN
+        UPDATE blobs SET refcount = refcount + 1 WHERE sha256 = NEW.code_sha256;
+      END;
+      CREATE TRIGGER functions_reref_blob AFTER UPDATE OF code_sha256 ON functions BEGIN
+        UPDATE blobs SET refcount = refcount - 1 WHERE sha256 = OLD.code_sha256;
+        UPDATE blobs SET refcount = refcount + 1 WHERE sha256 = NEW.code_sha256;
+      END;
+      CREATE TRIGGER functions_unref_blob AFTER DELETE ON functions BEGIN
+        UPDATE blobs SET refcount = refcount - 1 WHERE sha256 = OLD.code_sha256;
+      END;
+      CREATE TRIGGER function_layers_ref_blob AFTER INSERT ON function_layers BEGIN
+        UPDATE blobs SET refcount = refcount + 1 WHERE sha256 = NEW.code_sha256;
+      END;
+      CREATE TRIGGER function_layers_unref_blob AFTER DELETE ON function_layers BEGIN
+        UPDATE blobs SET refcount = refcount - 1 WHERE sha256 = OLD.code_sha256;
+      END;
+    `,
+  },
 ];
