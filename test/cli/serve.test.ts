@@ -48,6 +48,7 @@ describe("lamina serve", () => {
       ["--region", "LAMINA_REGION"],
       ["--log-level", "LAMINA_LOG_LEVEL"],
       ["--sandbox", "LAMINA_SANDBOX"],
+      ["--runtime-policy", "LAMINA_RUNTIME_POLICY"],
       ["--organization", "LAMINA_ORGANIZATIONS"],
     ]) {
       expect(stdout).toContain(flag);
