@@ -26,6 +26,10 @@ export const ConfigSchema = z.object({
    * old walkthroughs still run), or only those AWS still allows today (aws).
    */
   runtimePolicy: z.enum(["lenient", "aws"]).default("lenient"),
+  /** Seconds an idle execution environment is kept warm. */
+  keepAlive: z.coerce.number().int().min(1).default(600),
+  /** Execution environments per function at once; beyond it Invoke answers 429. */
+  maxConcurrency: z.coerce.number().int().min(1).max(1000).default(16),
   /** How functions are isolated: bubblewrap when present (auto), always (bwrap), or plain processes (none). */
   sandbox: z.enum(["auto", "bwrap", "none"]).default("auto"),
   /**
@@ -55,6 +59,8 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   logLevel: "LAMINA_LOG_LEVEL",
   runtimePolicy: "LAMINA_RUNTIME_POLICY",
   sandbox: "LAMINA_SANDBOX",
+  keepAlive: "LAMINA_KEEP_ALIVE",
+  maxConcurrency: "LAMINA_MAX_CONCURRENCY",
   organizations: "LAMINA_ORGANIZATIONS",
 };
 

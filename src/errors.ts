@@ -97,11 +97,26 @@ export class AccessDeniedException extends LambdaError {
   }
 }
 
-/** 413 `{"message":…}`: a request body above the operation's limit (not modelled; §3 #13). */
+/**
+ * 413: a request body above the operation's limit (not modelled). The key is `message` for code uploads
+ * (aws-layer-semantics.md §3 #13, INFERRED) and `Message` for Invoke (aws-lambda-execution.md §A7).
+ */
 export class RequestEntityTooLargeException extends LambdaError {
   readonly status = 413;
   override readonly type = undefined;
-  protected readonly messageKey = "message";
+
+  constructor(
+    message: string,
+    protected readonly messageKey: "message" | "Message" = "message",
+  ) {
+    super(message);
+  }
+}
+
+/** 502: the function's runtime cannot be run (botocore's InvalidRuntimeException). */
+export class InvalidRuntimeException extends LambdaError {
+  readonly status = 502;
+  protected readonly messageKey = "Message";
 }
 
 /** 400, the account's code storage is full. */

@@ -7,6 +7,9 @@ import { notImplemented } from "./http/not-implemented.js";
 import { functionHandlers } from "./functions/routes.js";
 import type { FunctionService } from "./functions/service.js";
 import { layerHandlers } from "./layers/routes.js";
+import { invokeHandlers } from "./invoke/routes.js";
+import type { AsyncInvokeQueue } from "./invoke/async-queue.js";
+import type { Executor } from "./execution/executor.js";
 import type { LayerPermissionService } from "./layers/permissions.js";
 import type { LayerService } from "./layers/service.js";
 
@@ -45,7 +48,6 @@ const NOT_YET_IMPLEMENTED = [
   "GetPolicy",
   "GetProvisionedConcurrencyConfig",
   "GetRuntimeManagementConfig",
-  "Invoke",
   "InvokeAsync",
   "InvokeWithResponseStream",
   "ListAliases",
@@ -88,6 +90,8 @@ export interface Services {
   readonly layers: LayerService;
   readonly layerPermissions: LayerPermissionService;
   readonly functions: FunctionService;
+  readonly executor: Executor;
+  readonly events: AsyncInvokeQueue;
 }
 
 /** Builds the complete handler table. */
@@ -95,6 +99,7 @@ export function buildHandlers(services: Services): HandlerTable {
   return {
     ...layerHandlers(services.layers, services.layerPermissions),
     ...functionHandlers(services.functions),
+    ...invokeHandlers(services.functions, services.executor, services.events),
     ...notImplemented(NOT_YET_IMPLEMENTED),
   };
 }

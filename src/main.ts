@@ -40,6 +40,18 @@ program
   )
   .addOption(
     new Option(
+      "--keep-alive <seconds>",
+      "how long an idle function environment stays warm (default 600)",
+    ).env(ENV_VARS.keepAlive),
+  )
+  .addOption(
+    new Option(
+      "--max-concurrency <n>",
+      "environments per function at once; beyond it Invoke answers 429 (default 16)",
+    ).env(ENV_VARS.maxConcurrency),
+  )
+  .addOption(
+    new Option(
       "--organization <org=accounts...>",
       "an AWS Organization and its member accounts, e.g. o-1234567890=111111111111,222222222222 (repeatable; `;`-separated in the environment)",
     ).env(ENV_VARS.organizations),
@@ -54,6 +66,8 @@ program
       ["logLevel", "logLevel"],
       ["sandbox", "sandbox"],
       ["runtimePolicy", "runtimePolicy"],
+      ["keepAlive", "keepAlive"],
+      ["maxConcurrency", "maxConcurrency"],
     ];
     for (const [flag, key] of flags) {
       if (opts[flag] !== undefined) {

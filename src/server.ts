@@ -11,6 +11,12 @@ import { loadConfig, type Config, type ConfigInput } from "./config.js";
 import { FunctionService } from "./functions/service.js";
 import { FunctionStore } from "./functions/store.js";
 import { buildHandlers } from "./handlers.js";
+import { ProcessExecutor, type Executor } from "./execution/executor.js";
+import { CodeCache } from "./execution/filesystem.js";
+import { LogStore } from "./execution/logs.js";
+import { RuntimeCatalog } from "./execution/runtimes.js";
+import { bwrapWorks, type SandboxKind } from "./execution/sandbox.js";
+import { AsyncInvokeQueue } from "./invoke/async-queue.js";
 import { createApp } from "./http/app.js";
 import { internalRoutes } from "./http/internal.js";
 import { Router } from "./http/router.js";
@@ -61,11 +67,23 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const organizations = options.organizationDirectory ?? new StaticOrganizations(config.organizations);
   const clock = options.clock ?? systemClock;
   const layers = new LayerService(layerStore, code, organizations, clock);
-  const functions = new FunctionService(new FunctionStore(db), code, layers, clock, config.runtimePolicy);
+  let endpointUrl = "";
+  const executor = await createExecutor(config, blobs, log, () => endpointUrl);
+  const functions = new FunctionService(
+    new FunctionStore(db),
+    code,
+    layers,
+    clock,
+    config.runtimePolicy,
+    (key) => executor.retire(key),
+  );
+  const events = new AsyncInvokeQueue(log);
   const handlers = buildHandlers({
     layers,
     layerPermissions: new LayerPermissionService(layerStore, layers),
     functions,
+    executor,
+    events,
   });
 
   const app = createApp({
@@ -89,6 +107,7 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   await listen(server, config.port, config.host);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  endpointUrl = url;
   log.info({ url, dataDir: config.dataDir }, "lamina is serving");
 
   let closing: Promise<void> | undefined;
@@ -99,12 +118,44 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
     close: () => {
       closing ??= (async () => {
         await stop(server);
+        events.close();
+        await executor.close();
         db.close();
         log.info("lamina stopped");
       })();
       return closing;
     },
   };
+}
+
+/** The process executor, with the sandbox `--sandbox` asks for (auto: bubblewrap when it works here). */
+async function createExecutor(
+  config: Config,
+  blobs: BlobStore,
+  log: Logger,
+  endpoint: () => string,
+): Promise<Executor> {
+  let sandbox: SandboxKind = config.sandbox === "none" ? "none" : "bwrap";
+  if (config.sandbox !== "none" && !bwrapWorks()) {
+    if (config.sandbox === "bwrap") {
+      throw new Error("--sandbox bwrap: bubblewrap is not installed or cannot create namespaces here");
+    }
+    sandbox = "none";
+    log.warn("bubblewrap is not available: functions run as plain processes, without a sandbox");
+  }
+  const cache = new CodeCache(join(config.dataDir, "cache"), blobs);
+  await cache.clean();
+  return new ProcessExecutor({
+    cache,
+    catalog: new RuntimeCatalog(log),
+    sandbox,
+    logs: new LogStore(join(config.dataDir, "logs")),
+    log,
+    scratchDir: join(config.dataDir, "cache", "scratch"),
+    keepAliveMs: config.keepAlive * 1000,
+    maxConcurrency: config.maxConcurrency,
+    endpointUrl: endpoint,
+  });
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

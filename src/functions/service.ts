@@ -108,6 +108,8 @@ export class FunctionService {
     private readonly layers: LayerService,
     private readonly clock: Clock,
     private readonly runtimePolicy: RuntimePolicy,
+    /** Told when a function's configuration or code changes or it is deleted (its environments retire). */
+    private readonly changed: (functionKey: string) => void = () => undefined,
   ) {}
 
   /**
@@ -290,6 +292,7 @@ export class FunctionService {
     });
     // After the commit: files go only once no committed row needs them.
     this.code.collect();
+    this.changed(keyOf(view.row));
     return view;
   }
 
@@ -325,6 +328,9 @@ export class FunctionService {
         return this.view(this.mustGet(ctx, row.name));
       });
       this.code.collect();
+      if (!update.dryRun) {
+        this.changed(keyOf(view.row));
+      }
       return view;
     } finally {
       if (!update.dryRun) {
@@ -351,6 +357,7 @@ export class FunctionService {
     }
     this.store.transaction(() => this.store.delete(row.id));
     this.code.collect();
+    this.changed(keyOf(row));
   }
 
   private checkRevision(row: FunctionRow, revisionId: string | undefined): void {
@@ -358,4 +365,9 @@ export class FunctionService {
       throw new PreconditionFailedException(FUNCTION_LOOKUP_MESSAGES.revisionMismatch);
     }
   }
+}
+
+/** The executor's key for a function: account, region and name. */
+function keyOf(row: FunctionRow): string {
+  return `${row.account_id}/${row.region}/${row.name}`;
 }

@@ -45,7 +45,7 @@ export interface FunctionConfigurationWire {
 }
 
 /** The `arn:aws:lambda:<region>::runtime:<hex>` AWS reports for a runtime; stable per runtime and region. */
-function runtimeVersionArn(region: string, runtime: string): string {
+export function runtimeVersionArn(region: string, runtime: string): string {
   const hex = createHash("sha256").update(`lamina:${runtime}`).digest("hex");
   return `arn:${partitionOf(region)}:lambda:${region}::runtime:${hex}`;
 }

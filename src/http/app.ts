@@ -25,6 +25,15 @@ import type { Handler } from "./types.js";
  */
 export const MAX_REQUEST_BYTES = 70_167_211;
 
+/**
+ * Operations whose body is the function's payload, not a JSON request: their size limit and the name AWS's 413
+ * message gives the operation (`../shared/reference/aws-lambda-execution.md` §A7: 6 MB synchronous).
+ */
+const RAW_PAYLOAD_LIMITS: Partial<Record<OperationName, { limit: number; name: string }>> = {
+  Invoke: { limit: 6_291_456, name: "InvokeFunction" },
+};
+const EMPTY: Buffer = Buffer.alloc(0);
+
 /** lamina's own endpoints beside the Lambda API (health, code downloads). */
 export type InternalRoute = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
 
@@ -72,16 +81,32 @@ async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse, 
     throw new UnknownOperationException(`No operation matches ${method} ${url.pathname}`);
   }
   const ctx = identify(requestId, req.headers, url.searchParams, deps.defaultRegion);
-  const body = await readJsonBody(req, res, route.operation);
+  const raw = RAW_PAYLOAD_LIMITS[route.operation];
+  let rawBody: Buffer = EMPTY;
+  let body: Record<string, unknown> = {};
+  if (raw) {
+    const bytes = await readBody(req, raw.limit);
+    if (bytes === undefined) {
+      res.setHeader("Connection", "close");
+      throw new RequestEntityTooLargeException(
+        `Request must be smaller than ${raw.limit} bytes for the ${raw.name} operation`,
+        "Message",
+      );
+    }
+    rawBody = bytes;
+  } else {
+    body = await readJsonBody(req, res, route.operation);
+  }
   const reply = await deps.handlers[route.operation]({
     ctx,
     params: route.params,
     query: url.searchParams,
     body,
+    rawBody,
     headers: req.headers,
     baseUrl: `http://${req.headers.host ?? "127.0.0.1"}`,
   });
-  writeJson(res, reply.status ?? route.spec.status, reply.body, requestId, reply.headers);
+  writeJson(res, reply.status ?? route.spec.status, reply.rawBody ?? reply.body, requestId, reply.headers);
 }
 
 /** Reads and parses the body, refusing oversized ones before buffering them whole. */

@@ -6,7 +6,7 @@
 import type { ServerResponse } from "node:http";
 import type { LambdaError } from "../errors.js";
 
-/** Writes a JSON (or empty, for `undefined`) response. */
+/** Writes a JSON (or empty, for `undefined`) response; a Buffer body goes out as it is. */
 export function writeJson(
   res: ServerResponse,
   status: number,
@@ -14,7 +14,7 @@ export function writeJson(
   requestId: string,
   headers: Readonly<Record<string, string>> = {},
 ): void {
-  const payload = body === undefined ? "" : JSON.stringify(body);
+  const payload = body === undefined ? "" : Buffer.isBuffer(body) ? body : JSON.stringify(body);
   res.writeHead(status, {
     ...headers,
     "Content-Type": "application/json",

@@ -9,8 +9,10 @@ export interface Call {
   /** Decoded path labels, named as the model names them (`LayerName`, `VersionNumber`). */
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
-  /** The parsed JSON body; `{}` when the request had none. */
+  /** The parsed JSON body; `{}` when the request had none, and for operations whose body is a raw payload. */
   readonly body: Readonly<Record<string, unknown>>;
+  /** The body's bytes, for operations whose body is a raw payload (Invoke); empty otherwise. */
+  readonly rawBody: Buffer;
   readonly headers: IncomingHttpHeaders;
   /** The origin the client reached lamina at, for URLs handed back (`Content.Location`). */
   readonly baseUrl: string;
@@ -20,6 +22,8 @@ export interface Call {
 export interface Reply {
   readonly status?: number;
   readonly body?: unknown;
+  /** Bytes sent as they are (an Invoke's payload), instead of `body` as JSON. */
+  readonly rawBody?: Buffer;
   readonly headers?: Readonly<Record<string, string>>;
 }
 

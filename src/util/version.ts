@@ -1,25 +1,33 @@
-/** lamina's version, read from its package.json (found by walking up: the source and `dist/` sit at different depths). */
+/**
+ * Where lamina is installed (the folder of its package.json, found by walking up: the sources and `dist/` sit at
+ * different depths), and the version it reports.
+ */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-function findVersion(): string {
+function findPackage(): { root: string; version: string } {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const file = join(dir, "package.json");
     if (existsSync(file)) {
       const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
       if (pkg.name === "lamina" && pkg.version) {
-        return pkg.version;
+        return { root: dir, version: pkg.version };
       }
     }
     const parent = dirname(dir);
     if (parent === dir) {
-      return "0.0.0";
+      throw new Error("lamina's package.json not found above " + fileURLToPath(import.meta.url));
     }
     dir = parent;
   }
 }
 
+const pkg = findPackage();
+
 /** The version lamina reports in `/_lamina/health` and `--version`. */
-export const VERSION = findVersion();
+export const VERSION = pkg.version;
+
+/** The folder lamina is installed in (holds `runtime/`, the runtime clients functions run with). */
+export const PACKAGE_ROOT = pkg.root;

@@ -1,0 +1,259 @@
+/**
+ * The only code that starts processes. Per function, a pool of execution environments: an idle one built for the
+ * function's current configuration is reused (warm); otherwise a new one starts (cold), up to a concurrency
+ * limit. Environments idle longer than the keep-alive are stopped; a changed or deleted function retires its old
+ * ones. Layers and code come from the CodeCache, extracted once per CodeSha256.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { TooManyRequestsException } from "../errors.js";
+import type { FunctionView } from "../functions/service.js";
+import { runtimeVersionArn } from "../functions/shapes.js";
+import { Environment, type InvokeOutcome } from "./environment.js";
+import type { CodeCache } from "./filesystem.js";
+import { formatInvocationLog, type LogStore } from "./logs.js";
+import { functionPaths, spawnPlan, type SandboxKind } from "./sandbox.js";
+import type { RuntimeCatalog } from "./runtimes.js";
+
+/** One invocation request, as the Invoke operation hands it over. */
+export interface InvokeRequest {
+  readonly requestId: string;
+  readonly payload: Buffer;
+  /** Client context JSON text, already decoded from base64. */
+  readonly clientContext: string | undefined;
+  /** The ARN the caller used (qualified when it named `$LATEST`). */
+  readonly invokedFunctionArn: string;
+}
+
+/** An invocation's outcome with its formatted log. */
+export interface InvokeResult extends InvokeOutcome {
+  readonly log: string;
+}
+
+/** Runs functions. */
+export interface Executor {
+  invoke(fn: FunctionView, request: InvokeRequest): Promise<InvokeResult>;
+  /** Stops every environment of a function (it changed or was deleted). */
+  retire(functionKey: string): void;
+  close(): Promise<void>;
+}
+
+/** What the process executor needs. */
+export interface ProcessExecutorOptions {
+  readonly cache: CodeCache;
+  readonly catalog: RuntimeCatalog;
+  readonly sandbox: SandboxKind;
+  readonly logs: LogStore;
+  readonly log: Logger;
+  /** Where environments without a sandbox get their private `/tmp`. */
+  readonly scratchDir: string;
+  readonly keepAliveMs: number;
+  readonly maxConcurrency: number;
+  /** lamina's own endpoint, given to functions as AWS_ENDPOINT_URL so SDK calls come back here. */
+  readonly endpointUrl: () => string;
+}
+
+/** AWS's text for a function at its concurrency limit (TooManyRequestsException, Reason below). */
+export const CONCURRENCY_LIMIT = {
+  message: "Rate Exceeded.",
+  reason: "ReservedFunctionConcurrentInvocationLimitExceeded",
+};
+
+interface Pool {
+  readonly idle: Environment[];
+  busy: number;
+}
+
+/** The key of a function's pool. */
+export function functionKey(accountId: string, region: string, name: string): string {
+  return `${accountId}/${region}/${name}`;
+}
+
+/** Runs functions as processes (optionally under bubblewrap). */
+export class ProcessExecutor implements Executor {
+  private readonly pools = new Map<string, Pool>();
+  private readonly reaper: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly opts: ProcessExecutorOptions) {
+    this.reaper = setInterval(() => this.reap(), Math.min(30_000, opts.keepAliveMs)).unref();
+  }
+
+  async invoke(fn: FunctionView, request: InvokeRequest): Promise<InvokeResult> {
+    const { row } = fn;
+    const key = functionKey(row.account_id, row.region, row.name);
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = { idle: [], busy: 0 };
+      this.pools.set(key, pool);
+    }
+    let env: Environment | undefined;
+    while ((env = pool.idle.pop())) {
+      if (env.alive && env.revisionId === row.revision_id) {
+        break;
+      }
+      env.kill();
+    }
+    if (!env && pool.busy >= this.opts.maxConcurrency) {
+      throw new TooManyRequestsException(CONCURRENCY_LIMIT.message, CONCURRENCY_LIMIT.reason);
+    }
+    pool.busy++;
+    try {
+      env ??= await this.start(fn);
+      const outcome = await env.invoke(
+        {
+          requestId: request.requestId,
+          payload: request.payload,
+          deadlineMs: Date.now() + row.timeout * 1000,
+          invokedFunctionArn: request.invokedFunctionArn,
+          traceId: traceId(),
+          clientContext: request.clientContext,
+        },
+        row.timeout * 1000,
+      );
+      const log = formatInvocationLog(outcome, {
+        requestId: request.requestId,
+        memorySizeMb: row.memory_size,
+        timeoutSeconds: row.timeout,
+        runtimeVersion: `${(row.runtime ?? "provided").replace(/(\d)/, ":$1")}.v1`,
+        runtimeVersionArn: runtimeVersionArn(row.region, row.runtime ?? "provided"),
+      });
+      this.opts.logs.append(row.account_id, row.region, row.name, log);
+      this.opts.log.debug({ function: key, requestId: request.requestId, log }, "invocation");
+      return { ...outcome, log };
+    } finally {
+      pool.busy--;
+      if (env?.alive && !this.closed && env.revisionId === row.revision_id) {
+        pool.idle.push(env);
+      } else {
+        env?.kill();
+      }
+    }
+  }
+
+  /** Starts a new environment for the function's current configuration. */
+  private async start(fn: FunctionView): Promise<Environment> {
+    const { row, layers } = fn;
+    const [task, opt] = await Promise.all([
+      this.opts.cache.extracted(row.code_sha256),
+      this.opts.cache.merged(layers.map((l) => l.code_sha256)),
+    ]);
+    const tmp = join(this.opts.scratchDir, randomBytes(8).toString("hex"));
+    if (this.opts.sandbox === "none") {
+      await mkdir(tmp, { recursive: true });
+    }
+    const host = { task, opt, tmp };
+    const runtime = row.runtime ?? "provided.al2023";
+    const probePaths = functionPaths(this.opts.sandbox, host, undefined);
+    const spec = this.opts.catalog.launch(runtime, { ...probePaths, hostTask: task, hostOpt: opt });
+    const paths = functionPaths(this.opts.sandbox, host, spec.runtimeDir);
+    const launch =
+      paths.runtime === probePaths.runtime
+        ? spec
+        : this.opts.catalog.launch(runtime, { ...paths, hostTask: task, hostOpt: opt });
+    const { account_id: accountId, region, name } = row;
+    const env = new Environment(
+      {
+        plan: (runtimeApi) =>
+          spawnPlan(this.opts.sandbox, host, launch, {
+            ...lambdaVariables(fn, runtime, paths, runtimeApi, this.opts.endpointUrl()),
+            ...launch.env,
+            ...(row.environment ? (JSON.parse(row.environment) as Record<string, string>) : {}),
+          }),
+        onIdleOutput: (text) => this.opts.logs.append(accountId, region, name, text),
+      },
+      row.revision_id,
+    );
+    await env.start();
+    return env;
+  }
+
+  retire(key: string): void {
+    const pool = this.pools.get(key);
+    for (const env of pool?.idle.splice(0) ?? []) {
+      env.kill();
+    }
+  }
+
+  private reap(): void {
+    const cutoff = Date.now() - this.opts.keepAliveMs;
+    for (const pool of this.pools.values()) {
+      const keep = pool.idle.filter((env) => env.alive && env.lastUsed >= cutoff);
+      for (const env of pool.idle) {
+        if (!keep.includes(env)) {
+          env.kill();
+        }
+      }
+      pool.idle.splice(0, pool.idle.length, ...keep);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.reaper);
+    for (const key of this.pools.keys()) {
+      this.retire(key);
+    }
+    await this.opts.logs.flush();
+    if (this.opts.sandbox === "none") {
+      await rm(this.opts.scratchDir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** `Root=1-<8 hex time>-<24 hex>;Parent=<16 hex>;Sampled=0`, an X-Ray trace id as Lambda passes it. */
+function traceId(): string {
+  const time = Math.floor(Date.now() / 1000)
+    .toString(16)
+    .padStart(8, "0");
+  return `Root=1-${time}-${randomBytes(12).toString("hex")};Parent=${randomBytes(8).toString("hex")};Sampled=0`;
+}
+
+/** The variables Lambda sets in every environment (§A2), before the runtime's and the function's own. */
+function lambdaVariables(
+  fn: FunctionView,
+  runtime: string,
+  paths: { task: string; opt: string; runtime: string; tmp: string },
+  runtimeApi: string,
+  endpointUrl: string,
+): Record<string, string> {
+  const { row } = fn;
+  const day = new Date().toISOString().slice(0, 10).replace(/-/g, "/");
+  const sandboxed = paths.task === "/var/task";
+  return {
+    PATH: sandboxed
+      ? "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
+      : `${process.env.PATH ?? "/usr/bin:/bin"}:${paths.opt}/bin`,
+    LD_LIBRARY_PATH: [
+      "/var/lang/lib:/lib64:/usr/lib64",
+      paths.runtime,
+      `${paths.runtime}/lib`,
+      paths.task,
+      `${paths.task}/lib`,
+      `${paths.opt}/lib`,
+    ].join(":"),
+    LANG: "en_US.UTF-8",
+    TZ: ":UTC",
+    TMPDIR: paths.tmp,
+    _HANDLER: row.handler ?? "",
+    LAMBDA_TASK_ROOT: paths.task,
+    LAMBDA_RUNTIME_DIR: paths.runtime,
+    LAMINA_OPT_DIR: paths.opt,
+    AWS_REGION: row.region,
+    AWS_DEFAULT_REGION: row.region,
+    AWS_LAMBDA_FUNCTION_NAME: row.name,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(row.memory_size),
+    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${row.name}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: `${day}/[$LATEST]${randomBytes(16).toString("hex")}`,
+    AWS_LAMBDA_RUNTIME_API: runtimeApi,
+    // The function acts as its own account when it calls AWS APIs, and those calls reach this lamina.
+    AWS_ACCESS_KEY_ID: row.account_id,
+    AWS_SECRET_ACCESS_KEY: "lamina",
+    AWS_ENDPOINT_URL: endpointUrl,
+    ...(runtime.startsWith("provided") ? {} : { AWS_XRAY_CONTEXT_MISSING: "LOG_ERROR" }),
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * The Lambda Runtime API (2018-06-01) for one execution environment, on its own loopback port: a waiter left by a
+ * killed runtime dies with its environment's server and can never take another environment's invoke.
+ * Paths, headers, status codes and error bodies: `../shared/reference/aws-lambda-execution.md` §A6.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** Largest response a function may return (§A6: 6 MB plus AWS's 100 bytes of slack). */
+export const MAX_RESPONSE_BYTES = 6_291_556;
+
+const PREFIX = "/2018-06-01/runtime";
+const ERROR_TYPE_RE = /^(Runtime|Function)\.[A-Z][a-zA-Z]+$/;
+
+/** One invocation as the runtime receives it from `/next`. */
+export interface Invocation {
+  readonly requestId: string;
+  readonly payload: Buffer;
+  readonly deadlineMs: number;
+  readonly invokedFunctionArn: string;
+  readonly traceId: string;
+  /** The client context as JSON text (decoded from `X-Amz-Client-Context`). */
+  readonly clientContext: string | undefined;
+}
+
+/** How the runtime finished an invocation. */
+export type Outcome =
+  | { readonly kind: "response"; readonly body: Buffer }
+  | { readonly kind: "error"; readonly body: Buffer; readonly errorType: string }
+  | { readonly kind: "tooLarge" };
+
+/** What the environment learns from its runtime outside of invocations. */
+export interface RuntimeApiEvents {
+  /** The runtime asked for work for the first time: init is over. */
+  onReady(): void;
+  /** The runtime reported an init error (before its first `/next`). */
+  onInitError(body: Buffer, errorType: string): void;
+}
+
+interface Pending {
+  readonly invocation: Invocation;
+  readonly resolve: (outcome: Outcome) => void;
+}
+
+/** One environment's Runtime API server. */
+export class RuntimeApi {
+  private readonly server: Server;
+  private waiter: ServerResponse | undefined;
+  private queued: Pending | undefined;
+  private current: Pending | undefined;
+  private ready = false;
+
+  constructor(private readonly events: RuntimeApiEvents) {
+    this.server = createServer({ noDelay: true, keepAlive: true, requestTimeout: 0 }, (req, res) => {
+      this.route(req, res).catch(() => res.destroy());
+    });
+    // `/next` may wait for minutes between invokes; it is a request in flight, not an idle socket.
+    this.server.keepAliveTimeout = 0;
+  }
+
+  /** Starts listening on a free loopback port; returns `host:port` for AWS_LAMBDA_RUNTIME_API. */
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(0, "127.0.0.1", () => resolve());
+    });
+    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Hands an invocation to the runtime (now, or at its next `/next`); resolves when it answers. */
+  dispatch(invocation: Invocation): Promise<Outcome> {
+    return new Promise((resolve) => {
+      this.queued = { invocation, resolve };
+      this.deliver();
+    });
+  }
+
+  /** Stops serving and cuts every connection. */
+  close(): void {
+    this.waiter?.destroy();
+    this.waiter = undefined;
+    this.server.close();
+    this.server.closeAllConnections();
+  }
+
+  private deliver(): void {
+    const waiter = this.waiter;
+    const next = this.queued;
+    if (!waiter || !next || waiter.destroyed) {
+      return;
+    }
+    this.waiter = undefined;
+    this.queued = undefined;
+    this.current = next;
+    const inv = next.invocation;
+    const headers: Record<string, string | number> = {
+      "Content-Type": "application/json",
+      "Content-Length": inv.payload.length,
+      "Lambda-Runtime-Aws-Request-Id": inv.requestId,
+      "Lambda-Runtime-Deadline-Ms": String(inv.deadlineMs),
+      "Lambda-Runtime-Invoked-Function-Arn": inv.invokedFunctionArn,
+      "Lambda-Runtime-Trace-Id": inv.traceId,
+    };
+    if (inv.clientContext !== undefined) {
+      headers["Lambda-Runtime-Client-Context"] = inv.clientContext;
+    }
+    waiter.writeHead(200, headers);
+    waiter.end(inv.payload);
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? "").split("?")[0] ?? "";
+    if (req.method === "GET" && path === `${PREFIX}/invocation/next`) {
+      req.resume();
+      this.next(res);
+      return;
+    }
+    const m = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(path);
+    if (req.method === "POST" && m) {
+      await this.finish(req, res, decodeURIComponent(m[1] ?? ""), m[2] === "error");
+      return;
+    }
+    if (req.method === "POST" && path === `${PREFIX}/init/error`) {
+      const body = await readLimited(req, MAX_RESPONSE_BYTES);
+      if (this.ready) {
+        reply(res, 403, {
+          errorMessage: "State transition is not allowed",
+          errorType: "InvalidStateTransition",
+        });
+        return;
+      }
+      reply(res, 202, { status: "OK" });
+      this.events.onInitError(body ?? Buffer.from("{}"), errorTypeOf(req, "Runtime.Unknown"));
+      return;
+    }
+    req.resume();
+    reply(res, 404, { errorMessage: "Not Found", errorType: "NotFound" });
+  }
+
+  private next(res: ServerResponse): void {
+    if (this.current) {
+      // §A6: exactly one response or error per invocation before the next `/next`.
+      reply(res, 403, {
+        errorMessage: "State transition is not allowed",
+        errorType: "InvalidStateTransition",
+      });
+      return;
+    }
+    this.waiter?.destroy();
+    this.waiter = res;
+    res.on("close", () => {
+      if (this.waiter === res) {
+        this.waiter = undefined;
+      }
+    });
+    if (!this.ready) {
+      this.ready = true;
+      this.events.onReady();
+    }
+    this.deliver();
+  }
+
+  private async finish(req: IncomingMessage, res: ServerResponse, requestId: string, isError: boolean) {
+    const current = this.current;
+    if (!current || current.invocation.requestId !== requestId) {
+      req.resume();
+      reply(res, 400, { errorMessage: "Invalid request ID", errorType: "InvalidRequestID" });
+      return;
+    }
+    const body = await readLimited(req, MAX_RESPONSE_BYTES);
+    this.current = undefined;
+    if (body === undefined) {
+      reply(res, 413, {
+        errorMessage: `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
+        errorType: "RequestEntityTooLarge",
+      });
+      current.resolve({ kind: "tooLarge" });
+      return;
+    }
+    reply(res, 202, { status: "OK" });
+    current.resolve(
+      isError
+        ? { kind: "error", body, errorType: errorTypeOf(req, "Function.Unknown") }
+        : { kind: "response", body },
+    );
+  }
+}
+
+/** The error type header when it has the form AWS accepts (§A6), else `fallback`. */
+function errorTypeOf(req: IncomingMessage, fallback: string): string {
+  const value = req.headers["lambda-runtime-function-error-type"];
+  return typeof value === "string" && ERROR_TYPE_RE.test(value) ? value : fallback;
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+/** The body, or undefined once it exceeds `limit` (the rest is drained, not kept). */
+function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+      }
+    });
+    req.on("end", () => resolve(size > limit ? undefined : Buffer.concat(chunks, size)));
+    req.on("error", reject);
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * How an environment's process is isolated. With bubblewrap: a private root where `/usr` and `/etc` are the host's,
+ * read-only; `/var/task`, `/opt` and `/var/runtime` are read-only binds; `/tmp` is a private tmpfs; lamina's data
+ * dir and other functions are not there at all; the network is shared so the runtime reaches its Runtime API on
+ * the host's loopback (`../shared/reference/aws-lambda-execution.md` §A9). Without it: a plain child process in
+ * its own process group, run from the host folders, with the same variables.
+ */
+import { execFileSync } from "node:child_process";
+import type { LaunchSpec } from "./runtimes.js";
+
+/** The isolation in use. */
+export type SandboxKind = "bwrap" | "none";
+
+/** Host folders an environment is built from. */
+export interface HostFolders {
+  readonly task: string;
+  readonly opt: string;
+  /** The environment's own scratch folder, `/tmp` without a sandbox. */
+  readonly tmp: string;
+}
+
+/** A program and its arguments, ready for `spawn`. */
+export interface SpawnPlan {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+}
+
+/** Whether `bwrap` runs here (it may be installed yet blocked, e.g. inside Docker). */
+export function bwrapWorks(): boolean {
+  try {
+    execFileSync(
+      "bwrap",
+      [
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        "--symlink",
+        "usr/bin",
+        "/bin",
+        "--symlink",
+        "usr/lib",
+        "/lib",
+        "--symlink",
+        "usr/lib64",
+        "/lib64",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--unshare-all",
+        "--die-with-parent",
+        "/usr/bin/true",
+      ],
+      { stdio: "ignore", timeout: 10_000 },
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The folders a function sees, by sandbox kind. */
+export function functionPaths(kind: SandboxKind, host: HostFolders, runtimeDir: string | undefined) {
+  return kind === "bwrap"
+    ? { task: "/var/task", opt: "/opt", runtime: "/var/runtime", tmp: "/tmp" }
+    : { task: host.task, opt: host.opt, runtime: runtimeDir ?? "/var/runtime", tmp: host.tmp };
+}
+
+/** Builds the command that starts `spec` under the sandbox. */
+export function spawnPlan(
+  kind: SandboxKind,
+  host: HostFolders,
+  spec: LaunchSpec,
+  env: Readonly<Record<string, string>>,
+): SpawnPlan {
+  if (kind === "none") {
+    return { file: spec.command, args: spec.args, env, cwd: host.task };
+  }
+  // prettier-ignore
+  const args = [
+    "--ro-bind", "/usr", "/usr",
+    "--ro-bind", "/etc", "/etc",
+    "--symlink", "usr/bin", "/bin",
+    "--symlink", "usr/sbin", "/sbin",
+    "--symlink", "usr/lib", "/lib",
+    "--symlink", "usr/lib64", "/lib64",
+    "--dev", "/dev",
+    "--proc", "/proc",
+    "--tmpfs", "/tmp",
+    "--tmpfs", "/var",
+    "--ro-bind", host.task, "/var/task",
+    "--ro-bind", host.opt, "/opt",
+    ...(spec.runtimeDir ? ["--ro-bind", spec.runtimeDir, "/var/runtime"] : []),
+    ...spec.binds.flatMap((dir) => ["--ro-bind", dir, dir]),
+    "--chdir", "/var/task",
+    "--unshare-all",
+    "--share-net",
+    "--die-with-parent",
+    "--new-session",
+    "--clearenv",
+    ...Object.entries(env).flatMap(([k, v]) => ["--setenv", k, v]),
+    spec.command,
+    ...spec.args,
+  ];
+  return { file: "bwrap", args, env: {}, cwd: "/" };
+}
