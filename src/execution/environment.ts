@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { RuntimeApi, type Invocation, type Outcome } from "./runtime-api.js";
+import { RuntimeApi, type Invocation } from "./runtime-api.js";
 import type { SpawnPlan } from "./sandbox.js";
 
 /** Lambda's limit on the init phase (§A6). */
@@ -217,7 +217,7 @@ export class Environment {
     if ("kind" in result && (result.kind === "exit" || result.kind === "init")) {
       return finish(...this.failurePayload(result, invocation.requestId));
     }
-    const outcome = result as Outcome;
+    const outcome = result;
     if (outcome.kind === "tooLarge") {
       const err = ENVIRONMENT_ERRORS.responseTooLarge();
       return finish(err.payload, "error", err.errorType);

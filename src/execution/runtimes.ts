@@ -147,7 +147,14 @@ function nodeSpec(runtime: string, major: string, paths: EnvironmentPaths): Laun
   ].join(":");
   return {
     command: node,
-    args: [`${paths.runtime}/bootstrap.mjs`],
+    // As Lambda starts Node (§A2, §A4); without the last flag Node 20.19+ would require() ES modules that AWS
+    // refuses with Runtime.UserCodeSyntaxError.
+    args: [
+      "--expose-gc",
+      "--max-http-header-size=81920",
+      "--no-experimental-require-module",
+      `${paths.runtime}/bootstrap.mjs`,
+    ],
     env: { AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}`, NODE_PATH: nodePath },
     runtimeDir: join(RUNTIME_CLIENTS, "nodejs"),
     binds: outsideUsr(dirname(dirname(node))),
