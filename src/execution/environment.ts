@@ -91,6 +91,7 @@ export class Environment {
   private failed: Failure | undefined;
   private onFailure: ((f: Failure) => void) | undefined;
   private dead = false;
+  private runtimePid: number | undefined;
   /** Whether this environment has served an invocation (its next one is warm). */
   warm = false;
   /** When it last finished an invocation, for the keep-alive. */
@@ -279,21 +280,25 @@ export class Environment {
 
   /** Peak resident memory of the runtime process (the deepest process under the one spawned), in MB. */
   private maxMemoryMb(): number {
-    let pid = this.child?.pid;
     try {
-      for (let depth = 0; pid !== undefined && depth < 4; depth++) {
-        const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
-        const first = children.split(" ")[0];
-        if (!first) {
-          break;
-        }
-        pid = Number(first);
-      }
-      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      this.runtimePid ??= deepestChild(this.child?.pid);
+      const status = readFileSync(`/proc/${this.runtimePid}/status`, "utf8");
       const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
       return Math.max(1, Math.round(kb / 1024));
     } catch {
       return 0;
     }
   }
+}
+
+/** The runtime under bwrap is a grandchild of the spawned process; without a sandbox it is the process itself. */
+function deepestChild(pid: number | undefined): number | undefined {
+  for (let depth = 0; pid !== undefined && depth < 4; depth++) {
+    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")[0];
+    if (!first) {
+      break;
+    }
+    pid = Number(first);
+  }
+  return pid;
 }

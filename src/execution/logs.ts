@@ -68,6 +68,8 @@ export function logTail(log: string): string {
 /** Appends function logs to files in the data dir. */
 export class LogStore {
   private readonly created = new Set<string>();
+  /** Known sizes of log files, so appends need no stat. */
+  private readonly sizes = new Map<string, number>();
   private chain: Promise<void> = Promise.resolve();
 
   constructor(private readonly root: string) {}

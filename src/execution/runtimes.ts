@@ -4,7 +4,8 @@
  * once and cached; a Python function whose exact version the host lacks runs on `python3`, with one warning.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync, readdirSync, realpathSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { PACKAGE_ROOT } from "../util/version.js";
@@ -104,7 +105,20 @@ export class RuntimeCatalog {
   /** `python3.X` if the host has it, else `python3`; undefined when neither exists. */
   private findPython(version: string): Interpreter | undefined {
     if (!this.pythons.has(version)) {
-      const exact = [`/usr/bin/python${version}`, `/usr/local/bin/python${version}`, `python${version}`]
+      const pyenv = process.env.PYENV_ROOT ?? join(homedir(), ".pyenv");
+      const pyenvVersions = existsSync(join(pyenv, "versions"))
+        ? readdirSync(join(pyenv, "versions"))
+            .filter((v) => v.startsWith(`${version}.`))
+            .sort()
+            .reverse()
+            .map((v) => join(pyenv, "versions", v, "bin", `python${version}`))
+        : [];
+      const exact = [
+        `/usr/bin/python${version}`,
+        `/usr/local/bin/python${version}`,
+        ...pyenvVersions,
+        `python${version}`,
+      ]
         .map(probePython)
         .find((p) => p?.version === version);
       this.pythons.set(version, exact ?? probePython("/usr/bin/python3") ?? probePython("python3"));
