@@ -147,12 +147,12 @@ export class ProcessExecutor implements Executor {
     const host = { task, opt, tmp };
     const runtime = row.runtime ?? "provided.al2023";
     const probePaths = functionPaths(this.opts.sandbox, host, undefined);
-    const spec = this.opts.catalog.launch(runtime, { ...probePaths, hostTask: task, hostOpt: opt });
+    const spec = await this.opts.catalog.launch(runtime, { ...probePaths, hostTask: task, hostOpt: opt });
     const paths = functionPaths(this.opts.sandbox, host, spec.runtimeDir);
     const launch =
       paths.runtime === probePaths.runtime
         ? spec
-        : this.opts.catalog.launch(runtime, { ...paths, hostTask: task, hostOpt: opt });
+        : await this.opts.catalog.launch(runtime, { ...paths, hostTask: task, hostOpt: opt });
     const { account_id: accountId, region, name } = row;
     const env = new Environment(
       {

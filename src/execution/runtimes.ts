@@ -3,7 +3,8 @@
  * variables that runtime adds (`../shared/reference/aws-lambda-execution.md` §A2–§A5). Interpreters are found
  * once and cached; a Python function whose exact version the host lacks runs on `python3`, with one warning.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { existsSync, readdirSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -50,16 +51,17 @@ interface Interpreter {
 }
 
 const RUNTIME_CLIENTS = join(PACKAGE_ROOT, "runtime");
+const execFileAsync = promisify(execFile);
 
 /** Finds and caches interpreters. */
 export class RuntimeCatalog {
-  private readonly pythons = new Map<string, Interpreter | undefined>();
+  private readonly pythons = new Map<string, Promise<Interpreter | undefined>>();
   private readonly warned = new Set<string>();
 
   constructor(private readonly log: Logger) {}
 
   /** The launch spec for a function's runtime, or RuntimeUnavailableError. */
-  launch(runtime: string, paths: EnvironmentPaths): LaunchSpec {
+  async launch(runtime: string, paths: EnvironmentPaths): Promise<LaunchSpec> {
     const python = /^python(3\.\d+)$/.exec(runtime)?.[1];
     if (python) {
       return this.python(runtime, python, paths);
@@ -77,8 +79,8 @@ export class RuntimeCatalog {
     );
   }
 
-  private python(runtime: string, version: string, paths: EnvironmentPaths): LaunchSpec {
-    const interpreter = this.findPython(version);
+  private async python(runtime: string, version: string, paths: EnvironmentPaths): Promise<LaunchSpec> {
+    const interpreter = await this.findPython(version);
     if (!interpreter) {
       throw new RuntimeUnavailableError(
         "Runtime.InvalidRuntime",
@@ -103,8 +105,9 @@ export class RuntimeCatalog {
   }
 
   /** `python3.X` if the host has it, else `python3`; undefined when neither exists. */
-  private findPython(version: string): Interpreter | undefined {
-    if (!this.pythons.has(version)) {
+  private findPython(version: string): Promise<Interpreter | undefined> {
+    let found = this.pythons.get(version);
+    if (!found) {
       const pyenv = process.env.PYENV_ROOT ?? join(homedir(), ".pyenv");
       const pyenvVersions = existsSync(join(pyenv, "versions"))
         ? readdirSync(join(pyenv, "versions"))
@@ -118,23 +121,34 @@ export class RuntimeCatalog {
         `/usr/local/bin/python${version}`,
         ...pyenvVersions,
         `python${version}`,
-      ]
-        .map(probePython)
-        .find((p) => p?.version === version);
-      this.pythons.set(version, exact ?? probePython("/usr/bin/python3") ?? probePython("python3"));
+      ];
+      found = (async () => {
+        for (const candidate of exact) {
+          const p = await probePython(candidate);
+          if (p?.version === version) {
+            return p;
+          }
+        }
+        return (await probePython("/usr/bin/python3")) ?? (await probePython("python3"));
+      })();
+      this.pythons.set(version, found);
     }
-    return this.pythons.get(version);
+    return found;
   }
 }
 
 /** Asks an interpreter where it really lives (pyenv shims resolve to the real binary). */
-function probePython(candidate: string): Interpreter | undefined {
+async function probePython(candidate: string): Promise<Interpreter | undefined> {
+  if (candidate.startsWith("/") && !existsSync(candidate)) {
+    return undefined;
+  }
   try {
-    const out = execFileSync(
+    const { stdout } = await execFileAsync(
       candidate,
       ["-c", "import sys; print(sys.executable); print(sys.prefix); print('%d.%d' % sys.version_info[:2])"],
-      { encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "ignore"] },
-    ).split("\n");
+      { encoding: "utf8", timeout: 10_000 },
+    );
+    const out = stdout.split("\n");
     const [executable = "", prefix = "", version = ""] = out;
     if (!executable || !existsSync(executable)) {
       return undefined;

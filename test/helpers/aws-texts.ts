@@ -55,3 +55,58 @@ export function layerVersionNotFound(layerVersionArn: string): string {
 export function functionNotFound(functionArn: string): string {
   return `Function not found: ${functionArn}`;
 }
+
+// ---- Invoke and execution (aws-lambda-execution.md) ----
+
+/** aws-lambda-execution.md §A7: a synchronous request over 6 MB (413, body member `Message`). */
+export const SYNC_PAYLOAD_TOO_LARGE =
+  "Request must be smaller than 6291456 bytes for the InvokeFunction operation";
+
+/** aws-lambda-execution.md §A7: what a payload that is not JSON gets (400), before the parser's own words. */
+export const NOT_JSON_PREFIX = "Could not parse request body into json: Could not parse payload into json: ";
+
+/** aws-lambda-execution.md §A6: the caller's payload when the function's response is over 6291556 bytes. */
+export const RESPONSE_TOO_LARGE =
+  '{"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"}';
+
+/** aws-lambda-execution.md §0, §A7: a current runtime's timeout payload. */
+export function timedOut(requestId: string, seconds: number): { errorMessage: string; errorType: string } {
+  return {
+    errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds.toFixed(2)} seconds`,
+    errorType: "Sandbox.Timedout",
+  };
+}
+
+/** aws-lambda-execution.md §A5: the runtime process exited during an invoke. */
+export function runtimeExited(requestId: string, status: number): { errorMessage: string; errorType: string } {
+  return {
+    errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: exit status ${status}`,
+    errorType: "Runtime.ExitError",
+  };
+}
+
+/** aws-lambda-execution.md §A5 (aws-sam-cli#1367): a custom runtime without a bootstrap, keys in this order. */
+export function invalidEntrypoint(requestId: string): string {
+  return `{"errorType":"Runtime.InvalidEntrypoint","errorMessage":"RequestId: ${requestId} Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}`;
+}
+
+/**
+ * aws-lambda-execution.md §A3: a Python runtime error body exactly as awslambdaric's `make_error` writes it —
+ * keys errorMessage, errorType, requestId, stackTrace, simplejson's `", "` and `": "` separators; init errors have
+ * `requestId` "" and an empty trace.
+ */
+export function pythonError(
+  errorMessage: string,
+  errorType: string,
+  requestId = "",
+  stackTrace: readonly string[] = [],
+): string {
+  const trace = stackTrace.map((frame) => JSON.stringify(frame)).join(", ");
+  return `{"errorMessage": ${JSON.stringify(errorMessage)}, "errorType": ${JSON.stringify(errorType)}, "requestId": ${JSON.stringify(requestId)}, "stackTrace": [${trace}]}`;
+}
+
+/**
+ * AWS's TooManyRequestsException for a function at its concurrency limit (its `message`; seen in AWS answers,
+ * not quoted in the reference files).
+ */
+export const RATE_EXCEEDED = "Rate Exceeded.";

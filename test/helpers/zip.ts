@@ -2,14 +2,23 @@
 import { createHash } from "node:crypto";
 import yazl from "yazl";
 
-/** A zip of the given files (path → content). */
-export function makeZip(files: Readonly<Record<string, string | Buffer>>, compress = true): Promise<Buffer> {
+/**
+ * A zip of the given files (path → content). `modes` gives some files unix permission bits (e.g. `0o755` for an
+ * executable `bootstrap`); the others get yazl's default `0o664`.
+ */
+export function makeZip(
+  files: Readonly<Record<string, string | Buffer>>,
+  compress = true,
+  modes: Readonly<Record<string, number>> = {},
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const zip = new yazl.ZipFile();
     for (const [path, content] of Object.entries(files)) {
+      const mode = modes[path];
       zip.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content), path, {
         compress,
         mtime: new Date(0),
+        ...(mode !== undefined && { mode: 0o100000 | mode }),
       });
     }
     zip.end();
