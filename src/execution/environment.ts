@@ -49,6 +49,12 @@ export const ENVIRONMENT_ERRORS = {
       "Sandbox.Timedout",
       `RequestId: ${requestId} Error: Task timed out after ${seconds.toFixed(2)} seconds`,
     ),
+  /** A function past its MemorySize is killed (INFERRED from AWS's OOM reports: the kill signal, typed OutOfMemory). */
+  outOfMemory: (requestId: string) =>
+    errorBody(
+      "Runtime.OutOfMemory",
+      `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`,
+    ),
   /** §A5. */
   exited: (requestId: string, code: number | null, signal: string | null) =>
     errorBody(
@@ -142,7 +148,7 @@ export class Environment {
   }
 
   /** Runs one invocation; never rejects. */
-  async invoke(invocation: Invocation, timeoutMs: number): Promise<InvokeOutcome> {
+  async invoke(invocation: Invocation, timeoutMs: number, memoryMb: number): Promise<InvokeOutcome> {
     const cold = !this.warm;
     this.warm = true;
     this.capturing = true;
@@ -208,8 +214,20 @@ export class Environment {
 
     begin = performance.now();
     const invokeTimer = timer(timeoutMs);
-    const result = await Promise.race([this.api.dispatch(invocation), failed, invokeTimer.promise]);
+    const watchdog = this.watchMemory(memoryMb);
+    const result = await Promise.race([
+      this.api.dispatch(invocation),
+      failed,
+      invokeTimer.promise,
+      watchdog.promise,
+    ]);
     invokeTimer.cancel();
+    watchdog.cancel();
+    if (result === "outOfMemory") {
+      this.kill();
+      const err = ENVIRONMENT_ERRORS.outOfMemory(invocation.requestId);
+      return finish(err.payload, "error", err.errorType);
+    }
     if (result === "timeout") {
       this.kill();
       const err = ENVIRONMENT_ERRORS.timedOut(invocation.requestId, timeoutMs / 1000);
@@ -276,6 +294,33 @@ export class Environment {
     }
     this.outputBytes += Buffer.byteLength(text);
     this.output.push(text);
+  }
+
+  /**
+   * Lambda stops a function that uses more than its MemorySize. Every 50 ms the runtime's resident memory is
+   * read; past the limit the environment is killed and the invoke answers Runtime.OutOfMemory.
+   */
+  private watchMemory(memoryMb: number): { promise: Promise<"outOfMemory">; cancel: () => void } {
+    let handle: NodeJS.Timeout | undefined;
+    const promise = new Promise<"outOfMemory">((resolve) => {
+      handle = setInterval(() => {
+        if (this.residentMb() > memoryMb) {
+          resolve("outOfMemory");
+        }
+      }, 50);
+    });
+    return { promise, cancel: () => clearInterval(handle) };
+  }
+
+  /** Current resident memory of the runtime process and its children, in MB. */
+  private residentMb(): number {
+    try {
+      this.runtimePid ??= deepestChild(this.child?.pid);
+      const status = readFileSync(`/proc/${this.runtimePid}/status`, "utf8");
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    } catch {
+      return 0;
+    }
   }
 
   /** Peak resident memory of the runtime process (the deepest process under the one spawned), in MB. */

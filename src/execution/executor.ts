@@ -112,6 +112,7 @@ export class ProcessExecutor implements Executor {
           clientContext: request.clientContext,
         },
         row.timeout * 1000,
+        row.memory_size,
       );
       const log = formatInvocationLog(outcome, {
         requestId: request.requestId,

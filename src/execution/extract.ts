@@ -5,9 +5,10 @@
  */
 import { createWriteStream } from "node:fs";
 import { chmod, mkdir, symlink } from "node:fs/promises";
-import { dirname, join, normalize, sep } from "node:path";
+import { dirname, join, normalize } from "node:path";
 import { pipeline } from "node:stream/promises";
 import yauzl from "yauzl";
+import { isSafeEntryName } from "../util/zip.js";
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
@@ -17,17 +18,11 @@ const S_IFDIR = 0o040000;
 export class UnsafeZipEntryError extends Error {}
 
 function safeRelative(name: string): string {
-  const normalized = normalize(name.replace(/\\/g, "/"));
-  if (
-    name.startsWith("/") ||
-    normalized === ".." ||
-    normalized.startsWith(`..${sep}`) ||
-    normalized.split(sep).includes("..") ||
-    name.includes("\0")
-  ) {
+  // Uploads were checked already; this guards archives stored before that check existed.
+  if (!isSafeEntryName(name)) {
     throw new UnsafeZipEntryError(`unsafe entry name in zip: ${JSON.stringify(name)}`);
   }
-  return normalized;
+  return normalize(name);
 }
 
 function openZip(file: string): Promise<yauzl.ZipFile> {
