@@ -2,7 +2,6 @@
  * The Invoke operation: invocation types, log tails, payload limits and the function-error headers of
  * `../shared/reference/aws-lambda-execution.md` §A7.
  */
-import { randomUUID } from "node:crypto";
 import {
   InvalidRequestContentException,
   InvalidRuntimeException,
@@ -109,7 +108,8 @@ export function invokeHandlers(
         return { status: 204 };
       }
       if (invocationType === "Event") {
-        const requestId = randomUUID();
+        // The event runs under the request id the 202 answer carries, as on AWS.
+        const requestId = call.ctx.requestId;
         events.push({
           requestId,
           run: async () => !(await run(view, requestId, payload, clientContext)).functionError,

@@ -30,6 +30,29 @@ export const NOT_A_ZIP = "Could not unzip uploaded file. Please check your file,
 export const EMPTY_ZIP = "Uploaded file must be a non-empty zip";
 
 /**
+ * aws-layer-semantics.md §3 #14 (PublishLayerVersion) and docs/reference/aws-function-api.md §9 (CreateFunction,
+ * SNAP `test_oversized_unzipped_lambda`): code whose unzipped size is over 250 MB.
+ */
+export const UNZIPPED_TOO_LARGE = "Unzipped size must be smaller than 262144000 bytes";
+
+/**
+ * aws-layer-semantics.md §3 #13 and §4 (413, body key `message`) and docs/reference/aws-function-api.md §9: a
+ * request body over 70167211 bytes, naming the operation.
+ */
+export function requestTooLarge(operation: string): string {
+  return `Request must be smaller than 70167211 bytes for the ${operation} operation`;
+}
+
+/** aws-layer-semantics.md §3 #42: a StatementId already in the layer version's policy (409). */
+export function duplicateStatementId(sid: string): string {
+  return `The statement id (${sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`;
+}
+
+/** docs/reference/aws-function-api.md §7: a function RevisionId that is not the current one (412, no period). */
+export const FUNCTION_REVISION_MISMATCH =
+  "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id";
+
+/**
  * aws-layer-semantics.md §3 #15 ([SNAP] for CreateFunction and UpdateFunctionCode): code in an S3 bucket that
  * does not exist (no trailing period).
  */
@@ -78,7 +101,10 @@ export function timedOut(requestId: string, seconds: number): { errorMessage: st
 }
 
 /** aws-lambda-execution.md §A5: the runtime process exited during an invoke. */
-export function runtimeExited(requestId: string, status: number): { errorMessage: string; errorType: string } {
+export function runtimeExited(
+  requestId: string,
+  status: number,
+): { errorMessage: string; errorType: string } {
   return {
     errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: exit status ${status}`,
     errorType: "Runtime.ExitError",
