@@ -26,6 +26,8 @@ export interface InvokeOutcome {
   readonly durationMs: number;
   /** Set on cold starts: how long init took. */
   readonly initDurationMs: number | undefined;
+  /** Init itself failed (the answer is the init error; the log gets INIT_REPORT). */
+  readonly initFailed: boolean;
   /** The timeout or error that ended the invocation, for REPORT's Status. */
   readonly status: "success" | "error" | "timeout";
   readonly errorType: string | undefined;
@@ -154,6 +156,7 @@ export class Environment {
     this.capturing = true;
     // Duration counts from the moment the runtime has the event; init is reported apart.
     let begin = performance.now();
+    let initFailed = false;
     const finish = async (
       payload: Buffer,
       status: InvokeOutcome["status"],
@@ -171,7 +174,8 @@ export class Environment {
         functionError: status !== "success",
         output,
         durationMs: performance.now() - begin,
-        initDurationMs: cold ? this.initDurationMs : undefined,
+        initDurationMs: cold ? (this.initDurationMs ?? performance.now() - this.startedAt) : undefined,
+        initFailed,
         status,
         errorType,
         maxMemoryMb: this.maxMemoryMb(),
@@ -202,6 +206,7 @@ export class Environment {
         initTimer.promise,
       ]);
       initTimer.cancel();
+      initFailed = init !== "ready";
       if (init === "timeout") {
         this.kill();
         const err = ENVIRONMENT_ERRORS.timedOut(invocation.requestId, INIT_TIMEOUT_MS / 1000);

@@ -33,9 +33,18 @@ export function formatInvocationLog(outcome: InvokeOutcome, ctx: ReportContext):
       `INIT_START Runtime Version: ${ctx.runtimeVersion}\tRuntime Version ARN: ${ctx.runtimeVersionArn}\n`,
     );
   }
-  lines.push(`START RequestId: ${ctx.requestId} Version: $LATEST\n`);
-  if (outcome.output) {
-    lines.push(outcome.output.endsWith("\n") ? outcome.output : `${outcome.output}\n`);
+  const output = outcome.output && (outcome.output.endsWith("\n") ? outcome.output : `${outcome.output}\n`);
+  if (outcome.initFailed) {
+    // §A7: the init phase's output, then INIT_REPORT, then the invocation that re-ran init and failed.
+    lines.push(output);
+    lines.push(
+      `INIT_REPORT Init Duration: ${ms(outcome.initDurationMs ?? 0)} ms\tPhase: init\tStatus: ${
+        outcome.status === "timeout" ? "timeout" : "error"
+      }${outcome.errorType && outcome.status !== "timeout" ? `\tError Type: ${outcome.errorType}` : ""}\n`,
+    );
+    lines.push(`START RequestId: ${ctx.requestId} Version: $LATEST\n`);
+  } else {
+    lines.push(`START RequestId: ${ctx.requestId} Version: $LATEST\n`, output);
   }
   if (outcome.status === "timeout") {
     lines.push(
