@@ -7,42 +7,51 @@ import { z } from "zod";
 const ORGANIZATION_RE = /^o-[a-z0-9]{10,32}$/;
 
 /** Every option, with its default and meaning. */
-export const ConfigSchema = z.object({
-  /** Interface to listen on. */
-  host: z.string().min(1).default("127.0.0.1"),
-  /** TCP port; 0 picks a free one. */
-  port: z.coerce.number().int().min(0).max(65535).default(4580),
-  /** Where `lamina.db` and `blobs/` live. */
-  dataDir: z.string().min(1).default("./.lamina"),
-  /** Region of unsigned requests. */
-  region: z
-    .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "a region such as us-east-1")
-    .default("us-east-1"),
-  /** pino log level. */
-  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /**
-   * Which runtimes CreateFunction and UpdateFunctionConfiguration accept: every runtime of the API (lenient, so
-   * old walkthroughs still run), or only those AWS still allows today (aws).
-   */
-  runtimePolicy: z.enum(["lenient", "aws"]).default("lenient"),
-  /** Seconds an idle execution environment is kept warm. */
-  keepAlive: z.coerce.number().int().min(1).default(600),
-  /** Execution environments per function at once; beyond it Invoke answers 429. */
-  maxConcurrency: z.coerce.number().int().min(1).max(1000).default(16),
-  /** How functions are isolated: bubblewrap when present (auto), always (bwrap), or plain processes (none). */
-  sandbox: z.enum(["auto", "bwrap", "none"]).default("auto"),
-  /**
-   * AWS Organizations and their member accounts, for `aws:PrincipalOrgID` grants, until lamina serves the
-   * Organizations API: `{ "o-1234567890": ["111111111111"] }`.
-   */
-  organizations: z
-    .record(
-      z.string().regex(ORGANIZATION_RE, "an organization id o-…"),
-      z.array(z.string().regex(/^\d{12}$/)),
-    )
-    .default({}),
-});
+export const ConfigSchema = z
+  .object({
+    /** Interface to listen on. */
+    host: z.string().min(1).default("127.0.0.1"),
+    /** TCP port; 0 picks a free one. */
+    port: z.coerce.number().int().min(0).max(65535).default(4580),
+    /** Where `lamina.db` and `blobs/` live. */
+    dataDir: z.string().min(1).default("./.lamina"),
+    /** Region of unsigned requests. */
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "a region such as us-east-1")
+      .default("us-east-1"),
+    /** pino log level. */
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /**
+     * Which runtimes CreateFunction and UpdateFunctionConfiguration accept: every runtime of the API (lenient, so
+     * old walkthroughs still run), or only those AWS still allows today (aws).
+     */
+    runtimePolicy: z.enum(["lenient", "aws"]).default("lenient"),
+    /** Seconds an idle execution environment is kept warm. */
+    keepAlive: z.coerce.number().int().min(1).default(600),
+    /** Execution environments per function at once; beyond it Invoke answers 429. */
+    maxConcurrency: z.coerce.number().int().min(1).max(1000).default(16),
+    /** How functions are isolated: bubblewrap when present (auto), always (bwrap), or plain processes (none). */
+    sandbox: z.enum(["auto", "bwrap", "none"]).default("auto"),
+    /**
+     * AWS Organizations and their member accounts, for `aws:PrincipalOrgID` grants, until lamina serves the
+     * Organizations API: `{ "o-1234567890": ["111111111111"] }`.
+     */
+    organizations: z
+      .record(
+        z.string().regex(ORGANIZATION_RE, "an organization id o-…"),
+        z.array(z.string().regex(/^\d{12}$/)),
+      )
+      .default({}),
+    /** Whether signatures are checked: lenient reads the access key as the account; strict verifies SigV4. */
+    auth: z.enum(["lenient", "strict"]).default("lenient"),
+    /** Strict mode's credentials file: `access-key-id,secret-access-key,account-id,user-name` per line. */
+    credentials: z.string().min(1).optional(),
+  })
+  .refine((c) => c.auth !== "strict" || c.credentials !== undefined, {
+    message: "--auth strict needs --credentials <file>",
+    path: ["credentials"],
+  });
 
 /** A complete, validated configuration. */
 export type Config = z.infer<typeof ConfigSchema>;
@@ -62,6 +71,8 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   keepAlive: "LAMINA_KEEP_ALIVE",
   maxConcurrency: "LAMINA_MAX_CONCURRENCY",
   organizations: "LAMINA_ORGANIZATIONS",
+  auth: "LAMINA_AUTH",
+  credentials: "LAMINA_CREDENTIALS",
 };
 
 /**

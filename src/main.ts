@@ -56,6 +56,18 @@ program
       "an AWS Organization and its member accounts, e.g. o-1234567890=111111111111,222222222222 (repeatable; `;`-separated in the environment)",
     ).env(ENV_VARS.organizations),
   )
+  .addOption(
+    new Option(
+      "--auth <mode>",
+      "lenient|strict: read the access key as the account, or verify every SigV4 signature (default lenient)",
+    ).env(ENV_VARS.auth),
+  )
+  .addOption(
+    new Option(
+      "--credentials <file>",
+      "strict mode's keys, one per line: access-key-id,secret-access-key,account-id,user-name",
+    ).env(ENV_VARS.credentials),
+  )
   .action(async (opts: Record<string, string | string[] | undefined>) => {
     const input: Record<string, unknown> = { ...configFromEnv(process.env) };
     const flags: [string, keyof ConfigInput][] = [
@@ -68,6 +80,8 @@ program
       ["runtimePolicy", "runtimePolicy"],
       ["keepAlive", "keepAlive"],
       ["maxConcurrency", "maxConcurrency"],
+      ["auth", "auth"],
+      ["credentials", "credentials"],
     ];
     for (const [flag, key] of flags) {
       if (opts[flag] !== undefined) {

@@ -21,7 +21,13 @@ import { createApp } from "./http/app.js";
 import { internalRoutes } from "./http/internal.js";
 import { Router } from "./http/router.js";
 import { LayerPermissionService } from "./layers/permissions.js";
-import { StaticOrganizations, type OrganizationDirectory } from "./layers/policy.js";
+import { CombinedOrganizations, StaticOrganizations, type OrganizationDirectory } from "./layers/policy.js";
+import { LenientAuthenticator, StrictAuthenticator, type Authenticator } from "./auth/authenticator.js";
+import { loadCredentials } from "./auth/credentials.js";
+import { OrganizationsService } from "./organizations/service.js";
+import { OrganizationStore } from "./organizations/store.js";
+import { StsService } from "./sts/service.js";
+import { CredentialStore } from "./sts/store.js";
 import { LayerService } from "./layers/service.js";
 import { LayerStore } from "./layers/store.js";
 import { createLogger } from "./log.js";
@@ -53,6 +59,8 @@ export interface Lamina {
 /** Starts a lamina server. */
 export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const config = loadConfig(options);
+  // Read before anything is opened, so a bad credentials file fails the start cleanly.
+  const configuredKeys = config.auth === "strict" ? loadCredentials(config.credentials ?? "") : undefined;
   const log = options.logger ?? createLogger(config.logLevel);
   mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase(join(config.dataDir, "lamina.db"));
@@ -64,8 +72,16 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   }
 
   const layerStore = new LayerStore(db);
-  const organizations = options.organizationDirectory ?? new StaticOrganizations(config.organizations);
   const clock = options.clock ?? systemClock;
+  const organizationStore = new OrganizationStore(db);
+  // Grants see configured organizations and API-created ones alike, read at the moment of each check.
+  const organizations =
+    options.organizationDirectory ??
+    new CombinedOrganizations([new StaticOrganizations(config.organizations), organizationStore]);
+  const issued = new CredentialStore(db);
+  const auth: Authenticator = configuredKeys
+    ? new StrictAuthenticator(configuredKeys, issued, clock)
+    : new LenientAuthenticator(config.region, issued);
   const layers = new LayerService(layerStore, code, organizations, clock);
   let endpointUrl = "";
   const executor = await createExecutor(config, blobs, log, () => endpointUrl);
@@ -92,6 +108,9 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
     internal: internalRoutes(VERSION, blobs),
     defaultRegion: config.region,
     log,
+    auth,
+    organizations: new OrganizationsService(organizationStore, clock),
+    sts: new StsService(issued, clock),
   });
   const server = createServer(
     {
@@ -108,7 +127,7 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   endpointUrl = url;
-  log.info({ url, dataDir: config.dataDir }, "lamina is serving");
+  log.info({ url, dataDir: config.dataDir, auth: config.auth }, "lamina is serving");
 
   let closing: Promise<void> | undefined;
   return {

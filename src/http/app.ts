@@ -13,7 +13,15 @@ import {
   UnknownOperationException,
 } from "../errors.js";
 import { FAST_PATH_MIN_BYTES, parseWithBlobCut } from "./blob-body.js";
-import { identify } from "./context.js";
+import { AuthError } from "../auth/errors.js";
+import type { Authenticator } from "../auth/authenticator.js";
+import { OrganizationsError } from "../organizations/errors.js";
+import { handleOrganizations, ORGANIZATIONS_TARGET_PREFIX } from "../organizations/routes.js";
+import type { OrganizationsService } from "../organizations/service.js";
+import { handleSts } from "../sts/routes.js";
+import { StsError, type StsService } from "../sts/service.js";
+import { errorXml } from "../sts/xml.js";
+import { credentialScope, type RequestContext } from "./context.js";
 import type { OperationName } from "./operations.js";
 import { writeError, writeJson } from "./respond.js";
 import type { Router } from "./router.js";
@@ -33,6 +41,8 @@ const RAW_PAYLOAD_LIMITS: Partial<Record<OperationName, { limit: number; name: s
   Invoke: { limit: 6_291_456, name: "InvokeFunction" },
 };
 const EMPTY: Buffer = Buffer.alloc(0);
+/** Organizations and STS requests are small; AWS's query and JSON fronts refuse far less than this. */
+const SERVICE_BODY_LIMIT = 1024 * 1024;
 
 /** lamina's own endpoints beside the Lambda API (health, code downloads). */
 export type InternalRoute = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
@@ -44,6 +54,11 @@ export interface AppDeps {
   readonly internal: InternalRoute;
   readonly defaultRegion: string;
   readonly log: Logger;
+  /** Who sent each request (lenient or strict). */
+  readonly auth: Authenticator;
+  /** The services answering `POST /` beside Lambda: Organizations (by X-Amz-Target) and STS (by scope). */
+  readonly organizations: OrganizationsService;
+  readonly sts: StsService;
 }
 
 /** Builds the `node:http` request listener. */
@@ -70,6 +85,10 @@ async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse, 
     return;
   }
   const method = req.method ?? "GET";
+  // No Lambda operation lives at `/`, so this one comparison is all the Lambda path pays for the other services.
+  if (url.pathname === "/" && method === "POST" && (await serveRootPost(deps, req, res, url, requestId))) {
+    return;
+  }
   let route;
   try {
     route = deps.router.match(method, url.pathname, url.searchParams);
@@ -80,11 +99,31 @@ async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse, 
     req.resume();
     throw new UnknownOperationException(`No operation matches ${method} ${url.pathname}`);
   }
-  const ctx = identify(requestId, req.headers, url.searchParams, deps.defaultRegion);
   const raw = RAW_PAYLOAD_LIMITS[route.operation];
+  // Strict mode hashes the body before anything else, so it is read first; lenient mode parses it as it comes.
+  const signed = deps.auth.needsBody ? await readBody(req, raw?.limit ?? MAX_REQUEST_BYTES) : EMPTY;
+  if (signed === undefined) {
+    res.setHeader("Connection", "close");
+    throw raw
+      ? new RequestEntityTooLargeException(
+          `Request must be smaller than ${raw.limit} bytes for the ${raw.name} operation`,
+          "Message",
+        )
+      : new RequestEntityTooLargeException(
+          `Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the ${route.operation} operation`,
+        );
+  }
+  const ctx = deps.auth.context(
+    requestId,
+    { method, rawUrl: req.url ?? "/", headers: req.headers, query: url.searchParams },
+    signed,
+  );
   let rawBody: Buffer = EMPTY;
   let body: Record<string, unknown> = {};
-  if (raw) {
+  if (deps.auth.needsBody) {
+    rawBody = raw ? signed : EMPTY;
+    body = raw ? {} : parseJsonBody(signed);
+  } else if (raw) {
     const bytes = await readBody(req, raw.limit);
     if (bytes === undefined) {
       res.setHeader("Connection", "close");
@@ -123,6 +162,11 @@ async function readJsonBody(
       `Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the ${operation} operation`,
     );
   }
+  return parseJsonBody(raw);
+}
+
+/** Parses a whole JSON request body (large code uploads through the blob cut). */
+function parseJsonBody(raw: Buffer): Record<string, unknown> {
   if (raw.length === 0) {
     return {};
   }
@@ -178,6 +222,135 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
     req.once("error", reject);
   });
 }
+/**
+ * `POST /` for Organizations (JSON 1.1, by `X-Amz-Target`) and STS (query protocol, by the credential scope's
+ * service, or a form body when unsigned). Returns false when the request is neither, for the Lambda router.
+ */
+async function serveRootPost(
+  deps: AppDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  requestId: string,
+): Promise<boolean> {
+  const target = req.headers["x-amz-target"];
+  const isOrganizations = typeof target === "string" && target.startsWith(ORGANIZATIONS_TARGET_PREFIX);
+  const service = credentialScope(req.headers, url.searchParams)?.service;
+  const isSts =
+    !isOrganizations &&
+    target === undefined &&
+    (service === "sts" ||
+      (service === undefined &&
+        (req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")));
+  if (!isOrganizations && !isSts) {
+    return false;
+  }
+  const body = await readBody(req, SERVICE_BODY_LIMIT);
+  try {
+    if (body === undefined) {
+      res.setHeader("Connection", "close");
+      throw new RequestEntityTooLargeException(`Request must be smaller than ${SERVICE_BODY_LIMIT} bytes`);
+    }
+    const ctx: RequestContext = deps.auth.context(
+      requestId,
+      { method: "POST", rawUrl: req.url ?? "/", headers: req.headers, query: url.searchParams },
+      body,
+    );
+    if (isOrganizations) {
+      const out = handleOrganizations(
+        deps.organizations,
+        ctx,
+        target.slice(ORGANIZATIONS_TARGET_PREFIX.length),
+        body,
+      );
+      writeTyped(res, 200, "application/x-amz-json-1.1", JSON.stringify(out), requestId);
+    } else {
+      writeTyped(
+        res,
+        200,
+        "text/xml",
+        handleSts(deps.sts, ctx, new URLSearchParams(body.toString("utf8"))),
+        requestId,
+      );
+    }
+  } catch (err) {
+    if (isOrganizations) {
+      const e = jsonServiceError(deps.log, err, requestId);
+      writeTyped(res, e.status, "application/x-amz-json-1.1", JSON.stringify(e.body), requestId, e.code);
+    } else {
+      const e = stsError(deps.log, err, requestId);
+      writeTyped(
+        res,
+        e.status,
+        "text/xml",
+        errorXml(e.code, e.message, requestId, e.status >= 500 ? "Receiver" : "Sender"),
+        requestId,
+      );
+    }
+  }
+  return true;
+}
+
+/** A JSON 1.1 error: `{"__type", "Message"}`, or `message` for the front door's signature errors (as AWS). */
+function jsonServiceError(
+  log: Logger,
+  err: unknown,
+  requestId: string,
+): { status: number; code: string; body: object } {
+  if (err instanceof OrganizationsError) {
+    return { status: err.status, code: err.code, body: err.body() };
+  }
+  if (err instanceof LambdaError) {
+    return { status: err.status, code: err.code, body: { __type: err.code, message: err.message } };
+  }
+  log.error({ err, requestId }, "unexpected error");
+  const message = "An internal error occurred. See the lamina log for details.";
+  return { status: 500, code: "ServiceException", body: { __type: "ServiceException", Message: message } };
+}
+
+/** An STS error's code, status and message; signature failures under STS's own names. */
+function stsError(
+  log: Logger,
+  err: unknown,
+  requestId: string,
+): { status: number; code: string; message: string } {
+  if (err instanceof StsError) {
+    return { status: err.status, code: err.code, message: err.message };
+  }
+  if (err instanceof AuthError) {
+    return { status: err.status, code: err.stsCode, message: err.message };
+  }
+  if (err instanceof LambdaError) {
+    return { status: err.status, code: err.code, message: err.message };
+  }
+  log.error({ err, requestId }, "unexpected error");
+  return {
+    status: 500,
+    code: "InternalFailure",
+    message: "An internal error occurred. See the lamina log for details.",
+  };
+}
+
+function writeTyped(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  payload: string,
+  requestId: string,
+  errorType?: string,
+): void {
+  const headers: Record<string, string | number> = {
+    "Content-Type": contentType,
+    "Content-Length": Buffer.byteLength(payload),
+    "x-amzn-RequestId": requestId,
+  };
+  if (errorType !== undefined) {
+    headers["x-amzn-ErrorType"] = errorType;
+  }
+  res.writeHead(status, headers);
+  res.end(payload);
+}
+
 function fail(log: Logger, res: ServerResponse, err: unknown, requestId: string): void {
   let error: LambdaError;
   if (err instanceof LambdaError) {

@@ -27,6 +27,18 @@ export class StaticOrganizations implements OrganizationDirectory {
   }
 }
 
+/**
+ * A directory that asks several in turn: configured organizations (`--organization`) and those created through
+ * the Organizations API. An account is a member when any of them says so.
+ */
+export class CombinedOrganizations implements OrganizationDirectory {
+  constructor(private readonly directories: readonly OrganizationDirectory[]) {}
+
+  isMember(organizationId: string, accountId: string): boolean {
+    return this.directories.some((d) => d.isMember(organizationId, accountId));
+  }
+}
+
 const ROOT_ARN_ACCOUNT_RE = /^arn:[^:]+:iam::(\d{12}):root$/;
 
 /** The statement row for a grant: its JSON as AWS returns it, plus the columns the check reads. */

@@ -126,4 +126,61 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 3,
+    name: "organizations, their accounts and handshakes, and credentials issued by STS",
+    sql: `
+      -- One organization per management account (AWS: an account belongs to at most one organization).
+      CREATE TABLE organizations (
+        id                 TEXT PRIMARY KEY,  -- o-…
+        management_account TEXT NOT NULL UNIQUE,
+        feature_set        TEXT NOT NULL,
+        root_id            TEXT NOT NULL,     -- r-…
+        created_at         REAL NOT NULL      -- epoch seconds
+      ) WITHOUT ROWID;
+
+      -- Members, the management account included. account_id is the key: an account is in one organization.
+      -- The rowid orders ListAccounts (joining order) and is the paging position.
+      CREATE TABLE organization_accounts (
+        account_id      TEXT NOT NULL UNIQUE,
+        organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+        name            TEXT NOT NULL,
+        email           TEXT NOT NULL,
+        joined_method   TEXT NOT NULL,       -- CREATED | INVITED
+        joined_at       REAL NOT NULL
+      );
+      CREATE INDEX organization_accounts_by_org ON organization_accounts (organization_id);
+
+      -- CreateAccount requests; the accounts they minted stay reserved after they leave.
+      CREATE TABLE create_account_requests (
+        id              TEXT PRIMARY KEY,    -- car-…
+        organization_id TEXT NOT NULL,
+        account_id      TEXT NOT NULL UNIQUE,
+        account_name    TEXT NOT NULL,
+        requested_at    REAL NOT NULL,
+        completed_at    REAL NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE handshakes (
+        id              TEXT PRIMARY KEY,    -- h-…
+        organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+        target_account  TEXT NOT NULL,
+        state           TEXT NOT NULL,       -- OPEN | ACCEPTED | CANCELED
+        requested_at    REAL NOT NULL,
+        expires_at      REAL NOT NULL,
+        notes           TEXT
+      ) WITHOUT ROWID;
+
+      -- AssumeRole's temporary credentials; their use maps to the role's account and assumed-role ARN.
+      CREATE TABLE issued_credentials (
+        access_key_id     TEXT PRIMARY KEY,  -- ASIA…
+        secret_access_key TEXT NOT NULL,
+        session_token     TEXT NOT NULL,
+        account_id        TEXT NOT NULL,
+        arn               TEXT NOT NULL,
+        user_id           TEXT NOT NULL,
+        expires_at        INTEGER NOT NULL   -- epoch milliseconds
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

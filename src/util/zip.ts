@@ -34,7 +34,10 @@ function isSafeLink(name: string, target: string): boolean {
   if (target.startsWith("/") || target.includes("\0")) {
     return false;
   }
-  return !posix.normalize(posix.join(dirname(name), target)).split("/").includes("..");
+  return !posix
+    .normalize(posix.join(dirname(name), target))
+    .split("/")
+    .includes("..");
 }
 
 function readLink(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<string> {
