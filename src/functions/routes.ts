@@ -106,6 +106,7 @@ export function functionHandlers(functions: FunctionService): Record<FunctionOpe
       const code = readCode(v, codeBody, "code.");
       checkConfiguration(v, config);
       checkLayerList(v, config.layers);
+      booleanMember(call.body, "Publish");
       const packageType = stringMember(call.body, "PackageType");
       if (packageType !== undefined && packageType !== "Zip" && packageType !== "Image") {
         v.add(packageType, "packageType", Constraint.enumSet(["Zip", "Image"]));
@@ -192,6 +193,8 @@ export function functionHandlers(functions: FunctionService): Record<FunctionOpe
       const code = readCode(v, call.body, "");
       const architectures = stringListMember(call.body, "Architectures");
       checkArchitectures(v, architectures);
+      // Read for its type only: lamina keeps $LATEST alone, so Publish creates no version.
+      booleanMember(call.body, "Publish");
       v.throwIfAny();
       const view = await functions.updateCode(call.ctx, name, {
         code,

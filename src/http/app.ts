@@ -176,7 +176,8 @@ function parseJsonBody(raw: Buffer): Record<string, unknown> {
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.toString("utf8"));
+    // AWS's JSON reader refuses bytes that are not UTF-8; Node's lenient decoding would store U+FFFD instead.
+    parsed = JSON.parse(STRICT_UTF8.decode(raw));
   } catch (err) {
     throw new InvalidRequestContentException(
       `Could not parse request body into json: ${(err as Error).message}`,
@@ -351,10 +352,18 @@ function writeTyped(
   res.end(payload);
 }
 
+/** Decodes UTF-8 and throws on invalid bytes. */
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 function fail(log: Logger, res: ServerResponse, err: unknown, requestId: string): void {
   let error: LambdaError;
   if (err instanceof LambdaError) {
     error = err;
+  } else if (res.req.destroyed || (err as NodeJS.ErrnoException).code === "ECONNRESET") {
+    // The client hung up mid-request: nobody is left to answer, and it is no fault of lamina's.
+    log.debug({ requestId, err }, "client closed the connection");
+    res.destroy();
+    return;
   } else {
     log.error({ err, requestId }, "unexpected error");
     error = new ServiceException("An internal error occurred. See the lamina log for details.");

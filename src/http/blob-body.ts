@@ -7,6 +7,9 @@
  */
 import { randomUUID } from "node:crypto";
 
+/** Decodes UTF-8 and throws on invalid bytes. */
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 const KEY = Buffer.from('"ZipFile"');
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -73,7 +76,12 @@ export function parseWithBlobCut(raw: Buffer): Record<string, unknown> | undefin
     return undefined; // escapes inside: not plain base64, let JSON.parse decide
   }
   const placeholder = `lamina-blob-${randomUUID()}`;
-  const rest = raw.subarray(0, start).toString("utf8") + placeholder + raw.subarray(end).toString("utf8");
+  let rest: string;
+  try {
+    rest = STRICT_UTF8.decode(raw.subarray(0, start)) + placeholder + STRICT_UTF8.decode(raw.subarray(end));
+  } catch {
+    return undefined; // not UTF-8: the normal path answers AWS's error
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(rest);

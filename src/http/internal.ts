@@ -1,7 +1,10 @@
 /** lamina's own endpoints under `/_lamina/`: health, and downloads of stored zips (`Content.Location`). */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { BlobStore } from "../storage/blobs.js";
+import { randomUUID } from "node:crypto";
+import { UnknownOperationException } from "../errors.js";
 import type { InternalRoute } from "./app.js";
+import { writeError } from "./respond.js";
 
 const CODE_PATH_RE = /^\/_lamina\/code\/([0-9a-f]{64})$/;
 
@@ -21,7 +24,11 @@ export function internalRoutes(version: string, blobs: BlobStore): InternalRoute
       void sendBlob(req, res, blobs, sha);
       return true;
     }
-    sendJson(res, 404, { message: `No lamina endpoint at ${path}` });
+    writeError(
+      res,
+      new UnknownOperationException(`No operation matches ${req.method ?? "GET"} ${path}`),
+      randomUUID(),
+    );
     return true;
   };
 }

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import type { Db } from "./db.js";
 import type { BlobStore } from "./blobs.js";
 import { InvalidParameterValueException } from "../errors.js";
-import { summarizeZip } from "../util/zip.js";
+import { summarizeZip, ZipTooLargeError } from "../util/zip.js";
 
 /** Lambda's limit on code plus layers, unzipped (`../shared/reference/aws-layer-semantics.md` §5). */
 export const MAX_UNZIPPED_SIZE = 262_144_000;
@@ -77,15 +77,14 @@ export class CodeStore {
     }
     let summary;
     try {
-      summary = await summarizeZip(zip);
-    } catch {
-      throw new InvalidParameterValueException(ZIP_MESSAGES.notAZip);
+      summary = await summarizeZip(zip, MAX_UNZIPPED_SIZE);
+    } catch (err) {
+      throw new InvalidParameterValueException(
+        err instanceof ZipTooLargeError ? ZIP_MESSAGES.tooLarge : ZIP_MESSAGES.notAZip,
+      );
     }
     if (summary.entries === 0) {
       throw new InvalidParameterValueException(ZIP_MESSAGES.empty);
-    }
-    if (summary.unzippedSize > MAX_UNZIPPED_SIZE) {
-      throw new InvalidParameterValueException(ZIP_MESSAGES.tooLarge);
     }
     const digest = createHash("sha256").update(zip).digest();
     return {

@@ -1,6 +1,6 @@
 /**
- * Reads a zip's central directory to check it is an archive Lambda would accept and lamina can extract safely,
- * and to learn its unzipped size. Unsafe archives (absolute or `..` entry names, links leading out of the
+ * Reads a zip through, entry by entry, to check it is an archive Lambda would accept and lamina can extract
+ * safely, and to learn its unzipped size. Unsafe archives (absolute or `..` entry names, links leading out of the
  * archive, more entries than a classic zip holds) are refused as unreadable, before anything is stored.
  */
 import { dirname, normalize, posix } from "node:path";
@@ -21,6 +21,9 @@ const S_IFLNK = 0o120000;
 /** An archive lamina will not accept. */
 export class UnsafeZipError extends Error {}
 
+/** An archive whose declared unzipped size passes the limit (found before anything is inflated). */
+export class ZipTooLargeError extends Error {}
+
 /** Whether an entry name stays inside the extraction directory. */
 export function isSafeEntryName(name: string): boolean {
   if (name.includes("\0") || name.startsWith("/") || name.includes("\\") || /^[a-zA-Z]:/.test(name)) {
@@ -40,6 +43,24 @@ function isSafeLink(name: string, target: string): boolean {
     .includes("..");
 }
 
+/**
+ * Inflates an entry into nothing: yauzl checks the bytes against the sizes the headers declare, so an archive
+ * whose headers lie (a zip bomb declaring 1 KB) fails here, at upload, without anything being written.
+ */
+function drain(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<void> {
+  return new Promise((resolve, reject) => {
+    zip.openReadStream(entry, (err, stream) => {
+      if (err) {
+        reject(err);
+        return;
+      }
+      stream.on("data", () => undefined);
+      stream.on("end", () => resolve());
+      stream.on("error", reject);
+    });
+  });
+}
+
 function readLink(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<string> {
   return new Promise((resolve, reject) => {
     zip.openReadStream(entry, (err, stream) => {
@@ -55,8 +76,11 @@ function readLink(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<string> {
   });
 }
 
-/** Reads the zip's directory; rejects when the bytes are not a readable, safe zip. */
-export function summarizeZip(bytes: Buffer): Promise<ZipSummary> {
+/**
+ * Reads the zip; rejects when the bytes are not a readable, safe zip, or (ZipTooLargeError) as soon as the sizes
+ * its headers declare pass `maxUnzippedSize`.
+ */
+export function summarizeZip(bytes: Buffer, maxUnzippedSize: number): Promise<ZipSummary> {
   return new Promise((resolve, reject) => {
     yauzl.fromBuffer(bytes, { lazyEntries: true, validateEntrySizes: true }, (err, zip) => {
       if (err) {
@@ -76,14 +100,19 @@ export function summarizeZip(bytes: Buffer): Promise<ZipSummary> {
           if (!isSafeEntryName(entry.fileName)) {
             throw new UnsafeZipError(`unsafe entry name ${JSON.stringify(entry.fileName)}`);
           }
+          unzippedSize += entry.uncompressedSize;
+          if (unzippedSize > maxUnzippedSize) {
+            throw new ZipTooLargeError(`more than ${maxUnzippedSize} bytes unzipped`);
+          }
           if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {
             const target = await readLink(zip, entry);
             if (!isSafeLink(entry.fileName, target)) {
               throw new UnsafeZipError(`link ${entry.fileName} leads out of the archive`);
             }
+          } else if (!entry.fileName.endsWith("/")) {
+            await drain(zip, entry);
           }
           entries++;
-          unzippedSize += entry.uncompressedSize;
           zip.readEntry();
         })().catch((e: unknown) => {
           zip.close();
