@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { RuntimeApi, type Invocation } from "./runtime-api.js";
+import { limitProcesses } from "./limits.js";
 import type { SpawnPlan } from "./sandbox.js";
 
 /** Lambda's limit on the init phase (§A6). */
@@ -139,6 +140,10 @@ export class Environment {
       detached: plan.file !== "bwrap",
     });
     this.child = child;
+    if (child.pid !== undefined) {
+      const limit = limitProcesses(child.pid, `${process.pid}-${child.pid}`);
+      child.once("exit", () => limit?.release());
+    }
     const onData = (chunk: Buffer) => this.capture(chunk.toString("utf8"));
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
