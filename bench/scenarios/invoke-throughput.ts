@@ -1,0 +1,63 @@
+/** Invoke throughput: 8 concurrent clients on the warm Python function. Target: ≥ 2,000 invokes/s (lamina). */
+import { api, checkValue, measureRow, newResult, newRow, type Scenario } from "../lib/context.js";
+import { cpus } from "node:os";
+import { descendantsCpuMs, type Server } from "../lib/servers.js";
+import { round } from "../lib/stats.js";
+import {
+  ensureInvokeFunction,
+  INVOKE_FUNCTION,
+  invokeError,
+  invokeRequest,
+  motoInvokeNote,
+} from "./invoke.js";
+
+export const invokeThroughput: Scenario = {
+  id: "invoke-throughput",
+  title: "Invoke throughput, 8 concurrent clients",
+  async run(ctx) {
+    const result = newResult(this.id, this.title);
+    const motoNote = await motoInvokeNote(ctx);
+    await ensureInvokeFunction(ctx);
+    const row = newRow("invoke-8", "Invoke, warm function", "undici ×8");
+    const build = (server: Server) => {
+      const req = invokeRequest(api(server), INVOKE_FUNCTION);
+      return { make: () => req, check: invokeError };
+    };
+    // Warm-up: starts one environment per concurrent client; the timed part only reuses them.
+    await measureRow(
+      ctx,
+      newRow("invoke-8-warmup", "Invoke warm-up", "undici ×8"),
+      { connections: 8, durationMs: ctx.quick ? 1_000 : 2_000, rounds: 1 },
+      build,
+      [ctx.lamina],
+    );
+    const runtimes0 = descendantsCpuMs(ctx.lamina.pid);
+    const client0 = process.cpuUsage();
+    await measureRow(ctx, row, { connections: 8, durationMs: ctx.quick ? 1_500 : 10_000 }, build, [
+      ctx.lamina,
+    ]);
+    // Where the CPU of one invoke goes: lamina, the function's processes (bwrap + Python), and this client.
+    const n = row.lamina?.n ?? 0;
+    if (n > 0) {
+      const runtimesMs = descendantsCpuMs(ctx.lamina.pid) - runtimes0;
+      const used = process.cpuUsage(client0);
+      const per = (ms: number) => round(ms / n, 3);
+      row.notes.push(
+        `CPU per invoke: lamina ${row.lamina?.serverCpuMsPerOp ?? "?"} ms, function processes (bwrap + Python) ` +
+          `${per(runtimesMs)} ms, bench client ${per((used.user + used.system) / 1000)} ms; ` +
+          `${cpus().length} cores give ${cpus().length * 1000} ms of CPU per second`,
+      );
+    }
+    await measureRow(ctx, row, { connections: 8, durationMs: ctx.quick ? 1_500 : 10_000 }, build, [
+      ctx.floor,
+    ]);
+    row.motoNote = "not runnable";
+    checkValue(row, "lamina invokes/s", row.lamina?.opsPerS, "≥", 2000, "/s");
+    result.rows.push(row);
+    row.notes.push(
+      "a warm-up first starts one environment per concurrent client; the timed part only reuses them",
+    );
+    result.notes.push(`moto: ${motoNote}`);
+    return result;
+  },
+};
