@@ -40,6 +40,7 @@ export class CodeStore {
   private readonly deleteBlob;
   private readonly selectReferenced;
   private readonly selectUnzippedSize;
+  private readonly selectRow;
 
   constructor(
     private readonly db: Db,
@@ -52,6 +53,7 @@ export class CodeStore {
     this.deleteBlob = db.prepare("DELETE FROM blobs WHERE sha256 = ? AND refcount <= 0");
     this.selectReferenced = db.prepare("SELECT 1 FROM blobs WHERE sha256 = ? AND refcount > 0").pluck();
     this.selectUnzippedSize = db.prepare("SELECT unzipped_size FROM blobs WHERE sha256 = ?").pluck();
+    this.selectRow = db.prepare("SELECT 1 FROM blobs WHERE sha256 = ?").pluck();
   }
 
   /**
@@ -105,9 +107,15 @@ export class CodeStore {
     this.insertBlob.run(code.sha256Hex, code.codeSize, code.unzippedSize);
   }
 
-  /** Ends the pin taken by `ingest`. */
+  /**
+   * Ends the pin taken by `ingest`. When the referencing transaction never committed (the request failed after
+   * the upload was stored) and nothing else holds the bytes, the file goes at once rather than at the next start.
+   */
   release(code: StoredCode): void {
     this.blobs.unpin(code.sha256Hex);
+    if (!this.blobs.isPinned(code.sha256Hex) && this.selectRow.get(code.sha256Hex) === undefined) {
+      this.blobs.remove(code.sha256Hex);
+    }
   }
 
   /**
