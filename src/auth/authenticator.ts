@@ -32,15 +32,12 @@ export interface IncomingRequest {
 
 /** Derives (and in strict mode checks) who sent a request. */
 export interface Authenticator {
-  /** Whether the body is needed (strict mode hashes it); lenient mode never reads it here. */
-  readonly needsBody: boolean;
   /** The caller's context; throws an AuthError when strict checking refuses the request. */
   context(requestId: string, req: IncomingRequest, body: Buffer | undefined): RequestContext;
 }
 
 /** The lenient authenticator: DESIGN.md §1's identity rule plus issued keys. */
 export class LenientAuthenticator implements Authenticator {
-  readonly needsBody = false;
   private readonly lookup: (key: string) => Principal | undefined;
 
   constructor(
@@ -57,8 +54,6 @@ export class LenientAuthenticator implements Authenticator {
 
 /** The strict authenticator: only configured or issued keys, with verified signatures. */
 export class StrictAuthenticator implements Authenticator {
-  readonly needsBody = true;
-
   constructor(
     private readonly keys: ReadonlyMap<string, ConfiguredKey>,
     private readonly issued: CredentialStore,

@@ -12,7 +12,7 @@ import {
   ServiceException,
   UnknownOperationException,
 } from "../errors.js";
-import { FAST_PATH_MIN_BYTES, parseWithBlobCut } from "./blob-body.js";
+import { FAST_PATH_MIN_BYTES, parseWithBlobCut, STRICT_UTF8 } from "./blob-body.js";
 import { AuthError } from "../auth/errors.js";
 import type { Authenticator } from "../auth/authenticator.js";
 import { OrganizationsError } from "../organizations/errors.js";
@@ -100,42 +100,20 @@ async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse, 
     throw new UnknownOperationException(`No operation matches ${method} ${url.pathname}`);
   }
   const raw = RAW_PAYLOAD_LIMITS[route.operation];
-  // Strict mode hashes the body before anything else, so it is read first; lenient mode parses it as it comes.
-  const signed = deps.auth.needsBody ? await readBody(req, raw?.limit ?? MAX_REQUEST_BYTES) : EMPTY;
-  if (signed === undefined) {
+  // Read whole before anything else: strict mode hashes it to check the signature, and the 413 comes first.
+  const bytes = await readBody(req, raw?.limit ?? MAX_REQUEST_BYTES);
+  if (bytes === undefined) {
+    // Stop reading: the client may still be sending, so this connection cannot be reused.
     res.setHeader("Connection", "close");
-    throw raw
-      ? new RequestEntityTooLargeException(
-          `Request must be smaller than ${raw.limit} bytes for the ${raw.name} operation`,
-          "Message",
-        )
-      : new RequestEntityTooLargeException(
-          `Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the ${route.operation} operation`,
-        );
+    throw tooLarge(route.operation);
   }
   const ctx = deps.auth.context(
     requestId,
     { method, rawUrl: req.url ?? "/", headers: req.headers, query: url.searchParams },
-    signed,
+    bytes,
   );
-  let rawBody: Buffer = EMPTY;
-  let body: Record<string, unknown> = {};
-  if (deps.auth.needsBody) {
-    rawBody = raw ? signed : EMPTY;
-    body = raw ? {} : parseJsonBody(signed);
-  } else if (raw) {
-    const bytes = await readBody(req, raw.limit);
-    if (bytes === undefined) {
-      res.setHeader("Connection", "close");
-      throw new RequestEntityTooLargeException(
-        `Request must be smaller than ${raw.limit} bytes for the ${raw.name} operation`,
-        "Message",
-      );
-    }
-    rawBody = bytes;
-  } else {
-    body = await readJsonBody(req, res, route.operation);
-  }
+  const rawBody = raw ? bytes : EMPTY;
+  const body = raw ? {} : parseJsonBody(bytes);
   const reply = await deps.handlers[route.operation]({
     ctx,
     params: route.params,
@@ -148,21 +126,17 @@ async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse, 
   writeJson(res, reply.status ?? route.spec.status, reply.rawBody ?? reply.body, requestId, reply.headers);
 }
 
-/** Reads and parses the body, refusing oversized ones before buffering them whole. */
-async function readJsonBody(
-  req: IncomingMessage,
-  res: ServerResponse,
-  operation: OperationName,
-): Promise<Record<string, unknown>> {
-  const raw = await readBody(req, MAX_REQUEST_BYTES);
-  if (raw === undefined) {
-    // Stop reading: the client may still be sending, so this connection cannot be reused.
-    res.setHeader("Connection", "close");
-    throw new RequestEntityTooLargeException(
-      `Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the ${operation} operation`,
-    );
-  }
-  return parseJsonBody(raw);
+/** AWS's 413 for a body over the operation's limit (its key and operation name differ for Invoke). */
+function tooLarge(operation: OperationName): RequestEntityTooLargeException {
+  const raw = RAW_PAYLOAD_LIMITS[operation];
+  return raw
+    ? new RequestEntityTooLargeException(
+        `Request must be smaller than ${raw.limit} bytes for the ${raw.name} operation`,
+        "Message",
+      )
+    : new RequestEntityTooLargeException(
+        `Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the ${operation} operation`,
+      );
 }
 
 /** Parses a whole JSON request body (large code uploads through the blob cut). */
@@ -351,9 +325,6 @@ function writeTyped(
   res.writeHead(status, headers);
   res.end(payload);
 }
-
-/** Decodes UTF-8 and throws on invalid bytes. */
-const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 function fail(log: Logger, res: ServerResponse, err: unknown, requestId: string): void {
   let error: LambdaError;

@@ -7,8 +7,8 @@
  */
 import { randomUUID } from "node:crypto";
 
-/** Decodes UTF-8 and throws on invalid bytes. */
-const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+/** Decodes UTF-8 and throws on invalid bytes, as AWS's JSON reader refuses them. */
+export const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 const KEY = Buffer.from('"ZipFile"');
 const QUOTE = 0x22;
