@@ -322,26 +322,25 @@ export class Environment {
     return { promise, cancel: () => clearInterval(handle) };
   }
 
-  /** Current resident memory of the runtime process and its children, in MB. */
+  /** Current resident memory of the runtime process, in MB (0 when it cannot be read). */
   private residentMb(): number {
-    try {
-      this.runtimePid ??= deepestChild(this.child?.pid);
-      const status = readFileSync(`/proc/${this.runtimePid}/status`, "utf8");
-      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-    } catch {
-      return 0;
-    }
+    return (this.statusKb("VmRSS") ?? 0) / 1024;
   }
 
-  /** Peak resident memory of the runtime process (the deepest process under the one spawned), in MB. */
+  /** Peak resident memory of the runtime process, in MB, at least 1 (0 when it cannot be read). */
   private maxMemoryMb(): number {
+    const kb = this.statusKb("VmHWM");
+    return kb === undefined ? 0 : Math.max(1, Math.round(kb / 1024));
+  }
+
+  /** A kB field of the runtime process's `/proc/<pid>/status` (the deepest process under the one spawned). */
+  private statusKb(field: "VmRSS" | "VmHWM"): number | undefined {
     try {
       this.runtimePid ??= deepestChild(this.child?.pid);
       const status = readFileSync(`/proc/${this.runtimePid}/status`, "utf8");
-      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      return Math.max(1, Math.round(kb / 1024));
+      return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
     } catch {
-      return 0;
+      return undefined;
     }
   }
 }

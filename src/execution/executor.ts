@@ -9,13 +9,13 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { TooManyRequestsException } from "../errors.js";
-import type { FunctionView } from "../functions/service.js";
+import { functionKey, type FunctionView } from "../functions/service.js";
 import { runtimeVersionArn } from "../functions/shapes.js";
 import { Environment, type InvokeOutcome } from "./environment.js";
 import type { CodeCache } from "./filesystem.js";
 import { formatInvocationLog, type LogStore } from "./logs.js";
 import { functionPaths, spawnPlan, type SandboxKind } from "./sandbox.js";
-import type { RuntimeCatalog } from "./runtimes.js";
+import { runtimeClientDir, type RuntimeCatalog } from "./runtimes.js";
 
 /** One invocation request, as the Invoke operation hands it over. */
 export interface InvokeRequest {
@@ -66,11 +66,6 @@ interface Pool {
   busy: number;
 }
 
-/** The key of a function's pool. */
-export function functionKey(accountId: string, region: string, name: string): string {
-  return `${accountId}/${region}/${name}`;
-}
-
 /** Runs functions as processes (optionally under bubblewrap). */
 export class ProcessExecutor implements Executor {
   private readonly pools = new Map<string, Pool>();
@@ -83,7 +78,7 @@ export class ProcessExecutor implements Executor {
 
   async invoke(fn: FunctionView, request: InvokeRequest): Promise<InvokeResult> {
     const { row } = fn;
-    const key = functionKey(row.account_id, row.region, row.name);
+    const key = functionKey(row);
     let pool = this.pools.get(key);
     if (!pool) {
       pool = { idle: [], busy: 0 };
@@ -147,13 +142,8 @@ export class ProcessExecutor implements Executor {
     }
     const host = { task, opt, tmp };
     const runtime = row.runtime ?? "provided.al2023";
-    const probePaths = functionPaths(this.opts.sandbox, host, undefined);
-    const spec = await this.opts.catalog.launch(runtime, { ...probePaths, hostTask: task, hostOpt: opt });
-    const paths = functionPaths(this.opts.sandbox, host, spec.runtimeDir);
-    const launch =
-      paths.runtime === probePaths.runtime
-        ? spec
-        : await this.opts.catalog.launch(runtime, { ...paths, hostTask: task, hostOpt: opt });
+    const paths = functionPaths(this.opts.sandbox, host, runtimeClientDir(runtime));
+    const launch = await this.opts.catalog.launch(runtime, { ...paths, hostTask: task, hostOpt: opt });
     const { account_id: accountId, region, name } = row;
     const env = new Environment(
       {

@@ -53,6 +53,14 @@ interface Interpreter {
 const RUNTIME_CLIENTS = join(PACKAGE_ROOT, "runtime");
 const execFileAsync = promisify(execFile);
 
+/** The folder of lamina's runtime client for a runtime (mounted at `/var/runtime`), if it has one. */
+export function runtimeClientDir(runtime: string): string | undefined {
+  if (/^python3\.\d+$/.test(runtime)) {
+    return join(RUNTIME_CLIENTS, "python");
+  }
+  return /^nodejs\d+\.x$/.test(runtime) ? join(RUNTIME_CLIENTS, "nodejs") : undefined;
+}
+
 /** Finds and caches interpreters. */
 export class RuntimeCatalog {
   private readonly pythons = new Map<string, Promise<Interpreter | undefined>>();
@@ -99,7 +107,7 @@ export class RuntimeCatalog {
       // -s -S: the host interpreter's own site-packages are not part of a Lambda environment.
       args: ["-u", "-s", "-S", `${paths.runtime}/bootstrap.py`],
       env: { AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}` },
-      runtimeDir: join(RUNTIME_CLIENTS, "python"),
+      runtimeDir: runtimeClientDir(runtime),
       binds: outsideUsr(interpreter.prefix),
     };
   }
@@ -184,7 +192,7 @@ function nodeSpec(runtime: string, major: string, paths: EnvironmentPaths): Laun
       `${paths.runtime}/bootstrap.mjs`,
     ],
     env: { AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}`, NODE_PATH: nodePath },
-    runtimeDir: join(RUNTIME_CLIENTS, "nodejs"),
+    runtimeDir: runtimeClientDir(runtime),
     binds: outsideUsr(dirname(dirname(node))),
   };
 }

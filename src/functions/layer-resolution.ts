@@ -7,7 +7,7 @@
 import { layerArn, parseLayerVersionArn, LAYER_VERSION_ARN_PATTERN } from "../arn.js";
 import { InvalidParameterValueException } from "../errors.js";
 import type { RequestContext } from "../http/context.js";
-import type { LayerService } from "../layers/service.js";
+import { LAYER_MESSAGES, type LayerService } from "../layers/service.js";
 import { MAX_UNZIPPED_SIZE, type CodeStore } from "../storage/code.js";
 import type { Violations } from "../validation.js";
 import { Constraint, matchesPattern } from "../validation.js";
@@ -61,7 +61,7 @@ export function resolveLayers(
     const ref = parseLayerVersionArn(arn);
     if (!ref) {
       // AWS-managed `awslayer` ARNs pass the pattern; none exist here.
-      throw new InvalidParameterValueException(`Layer version ${arn} does not exist.`);
+      throw new InvalidParameterValueException(LAYER_MESSAGES.versionNotFound(arn));
     }
     const row = layers.versionForAttach(ctx, ref);
     return { ref, row };

@@ -292,7 +292,7 @@ export class FunctionService {
     });
     // After the commit: files go only once no committed row needs them.
     this.code.collect();
-    this.changed(keyOf(view.row));
+    this.changed(functionKey(view.row));
     return view;
   }
 
@@ -329,7 +329,7 @@ export class FunctionService {
       });
       this.code.collect();
       if (!update.dryRun) {
-        this.changed(keyOf(view.row));
+        this.changed(functionKey(view.row));
       }
       return view;
     } finally {
@@ -357,7 +357,7 @@ export class FunctionService {
     }
     this.store.transaction(() => this.store.delete(row.id));
     this.code.collect();
-    this.changed(keyOf(row));
+    this.changed(functionKey(row));
   }
 
   private checkRevision(row: FunctionRow, revisionId: string | undefined): void {
@@ -367,7 +367,7 @@ export class FunctionService {
   }
 }
 
-/** The executor's key for a function: account, region and name. */
-function keyOf(row: FunctionRow): string {
+/** The key of a function's execution environments: account, region and name. */
+export function functionKey(row: Pick<FunctionRow, "account_id" | "region" | "name">): string {
   return `${row.account_id}/${row.region}/${row.name}`;
 }
