@@ -47,6 +47,8 @@ export interface ProcessExecutorOptions {
   readonly sandbox: SandboxKind;
   readonly logs: LogStore;
   readonly log: Logger;
+  /** Said in a function's log on each cold start when there is no sandbox: what that changes, and why. */
+  readonly sandboxNotice?: string;
   /** Where environments without a sandbox get their private `/tmp`. */
   readonly scratchDir: string;
   readonly keepAliveMs: number;
@@ -115,6 +117,7 @@ export class ProcessExecutor implements Executor {
         timeoutSeconds: row.timeout,
         runtimeVersion: `${(row.runtime ?? "provided").replace(/(\d)/, ":$1")}.v1`,
         runtimeVersionArn: runtimeVersionArn(row.region, row.runtime ?? "provided"),
+        coldStartNotice: this.opts.sandboxNotice,
       });
       this.opts.logs.append(row.account_id, row.region, row.name, log);
       this.opts.log.debug({ function: key, requestId: request.requestId, log }, "invocation");

@@ -20,6 +20,8 @@ export interface ReportContext {
   /** The INIT_START line's runtime version, e.g. `python:3.12.v1`, and its ARN. */
   readonly runtimeVersion: string;
   readonly runtimeVersionArn: string;
+  /** A line of lamina's own for cold starts, e.g. that there is no sandbox; Lambda has nothing like it. */
+  readonly coldStartNotice?: string;
 }
 
 const ms = (n: number) => n.toFixed(2);
@@ -32,6 +34,9 @@ export function formatInvocationLog(outcome: InvokeOutcome, ctx: ReportContext):
     lines.push(
       `INIT_START Runtime Version: ${ctx.runtimeVersion}\tRuntime Version ARN: ${ctx.runtimeVersionArn}\n`,
     );
+    if (ctx.coldStartNotice) {
+      lines.push(`${ctx.coldStartNotice}\n`);
+    }
   }
   const output = outcome.output && (outcome.output.endsWith("\n") ? outcome.output : `${outcome.output}\n`);
   if (outcome.initFailed) {
