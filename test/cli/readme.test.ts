@@ -50,7 +50,7 @@ afterAll(() => {
 async function start(env: Record<string, string>): Promise<BackgroundShell> {
   await expectPortFree();
   const server = startShell(SET_UP[1]?.command ?? "", project, userShellEnv(env));
-  await waitForHealth(HEALTH, 30_000, server.output);
+  await waitForHealth(HEALTH, 30_000, () => server.output());
   return server;
 }
 
