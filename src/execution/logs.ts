@@ -1,6 +1,6 @@
 /**
  * Function logs as Lambda writes them: START, the function's output, END and REPORT (with Init Duration on cold
- * starts), `../shared/reference/aws-lambda-execution.md` §A7. Each function's log is appended to
+ * starts), `docs/reference/aws-lambda-execution.md` §A7. Each function's log is appended to
  * `<data dir>/logs/<account>/<region>/<name>.log` (rotated at 10 MB), and the last 4 KB of an invocation's log is
  * what `X-Amz-Log-Type: Tail` returns.
  */

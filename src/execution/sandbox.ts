@@ -2,7 +2,7 @@
  * How an environment's process is isolated. With bubblewrap: a private root where `/usr` and `/etc` are the host's,
  * read-only; `/var/task`, `/opt` and `/var/runtime` are read-only binds; `/tmp` is a private tmpfs; lamina's data
  * dir and other functions are not there at all; the network is shared so the runtime reaches its Runtime API on
- * the host's loopback (`../shared/reference/aws-lambda-execution.md` §A9). Without it: a plain child process in
+ * the host's loopback (`docs/reference/aws-lambda-execution.md` §A9). Without it: a plain child process in
  * its own process group, run from the host folders, with the same variables.
  */
 import { execFileSync } from "node:child_process";
