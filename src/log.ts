@@ -1,6 +1,5 @@
 /** The server's logger: pino on stderr, as readable lines on a terminal or as JSON lines for machines. */
 import { pino, type Logger } from "pino";
-import pretty from "pino-pretty";
 
 /** How log lines look: `pretty` for people, `json` for machines, `auto` picks by whether stderr is a terminal. */
 export type LogFormat = "auto" | "pretty" | "json";
@@ -11,12 +10,14 @@ export function wantsPretty(format: LogFormat): boolean {
 }
 
 /** A logger at `level`, writing to stderr so stdout stays free for command output. */
-export function createLogger(level: string, format: LogFormat = "json"): Logger {
+export async function createLogger(level: string, format: LogFormat = "json"): Promise<Logger> {
   const options = { level, base: { name: "lamina" } };
   if (!wantsPretty(format)) {
     return pino(options, pino.destination(2));
   }
-  // In-process and synchronous, so the lines of a crash are on the terminal before the process exits.
+  // Loaded only for people: machines (JSON) start without it. In-process and synchronous, so the lines of a crash
+  // are on the terminal before the process exits.
+  const { default: pretty } = await import("pino-pretty");
   return pino(
     options,
     pretty({ destination: 2, sync: true, ignore: "pid,hostname,name", translateTime: "HH:MM:ss.l" }),

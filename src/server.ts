@@ -62,7 +62,7 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const config = loadConfig(options);
   // Read before anything is opened, so a bad credentials file fails the start cleanly.
   const configuredKeys = config.auth === "strict" ? loadCredentials(config.credentials ?? "") : undefined;
-  const log = options.logger ?? createLogger(config.logLevel, config.logFormat);
+  const log = options.logger ?? (await createLogger(config.logLevel, config.logFormat));
   mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase(join(config.dataDir, "lamina.db"));
   const blobs = new BlobStore(join(config.dataDir, "blobs"));
@@ -128,7 +128,12 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   endpointUrl = url;
-  log.info({ url, dataDir: config.dataDir, auth: config.auth, sandbox: sandbox.kind }, "lamina is serving");
+  // performance.now() counts from the process's start, so this is the whole start-up a user waits for.
+  const startupMs = Math.round(performance.now());
+  log.info(
+    { url, dataDir: config.dataDir, auth: config.auth, sandbox: sandbox.kind, startupMs },
+    "lamina is serving",
+  );
   if (options.logger === undefined && wantsPretty(config.logFormat) && config.logLevel !== "silent") {
     process.stderr.write(startBanner({ version: VERSION, url, dataDir: config.dataDir, sandbox }));
   }
