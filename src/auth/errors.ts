@@ -34,6 +34,7 @@ export abstract class AuthError extends LambdaError {
 
 /** The access key id is not one lamina knows. */
 export class UnrecognizedClientException extends AuthError {
+  readonly code = "UnrecognizedClientException";
   readonly stsCode = "InvalidClientTokenId";
   constructor() {
     super(INVALID_TOKEN_MESSAGE);
@@ -42,11 +43,13 @@ export class UnrecognizedClientException extends AuthError {
 
 /** The signature does not match, or its date is outside the allowed skew. */
 export class InvalidSignatureException extends AuthError {
+  readonly code = "InvalidSignatureException";
   readonly stsCode = "SignatureDoesNotMatch";
 }
 
 /** An issued session token past its expiration. */
 export class ExpiredTokenException extends AuthError {
+  readonly code = "ExpiredTokenException";
   readonly stsCode = "ExpiredToken";
   constructor() {
     super(EXPIRED_TOKEN_MESSAGE);
@@ -55,6 +58,7 @@ export class ExpiredTokenException extends AuthError {
 
 /** A request that carries no signature at all. */
 export class MissingAuthenticationTokenException extends AuthError {
+  readonly code = "MissingAuthenticationTokenException";
   readonly stsCode = "MissingAuthenticationToken";
   constructor() {
     super(MISSING_TOKEN_MESSAGE);
@@ -63,6 +67,7 @@ export class MissingAuthenticationTokenException extends AuthError {
 
 /** An Authorization header that is not a well-formed SigV4 one. */
 export class IncompleteSignatureException extends AuthError {
+  readonly code = "IncompleteSignatureException";
   readonly stsCode = "IncompleteSignature";
 }
 
