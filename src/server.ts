@@ -8,32 +8,39 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { loadConfig, type Config, type ConfigInput } from "./config.js";
-import { FunctionService } from "./functions/service.js";
-import { FunctionStore } from "./functions/store.js";
-import { buildHandlers } from "./handlers.js";
+import { FunctionService } from "./domain/functions/service.js";
+import { FunctionStore } from "./storage/sqlite/functions.js";
+import { buildHandlers } from "./protocols/lambda/handlers.js";
 import { ProcessExecutor, type Executor } from "./execution/executor.js";
 import { CodeCache } from "./execution/filesystem.js";
 import { LogStore } from "./execution/logs.js";
 import { RuntimeCatalog } from "./execution/runtimes.js";
 import { bwrapWorks, type SandboxKind } from "./execution/sandbox.js";
-import { AsyncInvokeQueue } from "./invoke/async-queue.js";
-import { createApp } from "./http/app.js";
-import { internalRoutes } from "./http/internal.js";
-import { Router } from "./http/router.js";
-import { LayerPermissionService } from "./layers/permissions.js";
-import { CombinedOrganizations, StaticOrganizations, type OrganizationDirectory } from "./layers/policy.js";
-import { LenientAuthenticator, StrictAuthenticator, type Authenticator } from "./auth/authenticator.js";
-import { loadCredentials } from "./auth/credentials.js";
-import { OrganizationsService } from "./organizations/service.js";
-import { OrganizationStore } from "./organizations/store.js";
-import { StsService } from "./sts/service.js";
-import { CredentialStore } from "./sts/store.js";
-import { LayerService } from "./layers/service.js";
-import { LayerStore } from "./layers/store.js";
+import { AsyncInvokeQueue } from "./domain/invoke/async-queue.js";
+import { failLambda, lambdaAdapter } from "./protocols/lambda/adapter.js";
+import { laminaAdapter } from "./protocols/lamina/internal.js";
+import { createListener } from "./protocols/listener.js";
+import { organizationsAdapter } from "./protocols/organizations/adapter.js";
+import { stsAdapter } from "./protocols/sts/adapter.js";
+import { Router } from "./protocols/lambda/router.js";
+import { LayerPermissionService } from "./domain/layers/permissions.js";
+import {
+  CombinedOrganizations,
+  StaticOrganizations,
+  type OrganizationDirectory,
+} from "./identity/organizations.js";
+import { LenientAuthenticator, StrictAuthenticator, type Authenticator } from "./identity/authenticator.js";
+import { loadCredentials } from "./identity/credentials.js";
+import { OrganizationsService } from "./domain/organizations/service.js";
+import { OrganizationStore } from "./storage/sqlite/organizations.js";
+import { StsService } from "./identity/sts.js";
+import { CredentialStore } from "./storage/sqlite/credentials.js";
+import { LayerService } from "./domain/layers/service.js";
+import { LayerStore } from "./storage/sqlite/layers.js";
 import { createLogger } from "./log.js";
-import { BlobStore } from "./storage/blobs.js";
+import { BlobStore } from "./storage/local-blobs/blobs.js";
 import { CodeStore } from "./storage/code.js";
-import { openDatabase } from "./storage/db.js";
+import { openDatabase } from "./storage/sqlite/db.js";
 import { systemClock, type Clock } from "./util/clock.js";
 import { VERSION } from "./util/version.js";
 
@@ -102,15 +109,16 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
     events,
   });
 
-  const app = createApp({
-    router: new Router(),
-    handlers,
-    internal: internalRoutes(VERSION, blobs),
-    defaultRegion: config.region,
+  // One adapter per wire protocol; Lambda's REST-JSON owns every request the others do not claim.
+  const app = createListener({
+    adapters: [
+      laminaAdapter(VERSION, blobs),
+      organizationsAdapter({ auth, organizations: new OrganizationsService(organizationStore, clock), log }),
+      stsAdapter({ auth, sts: new StsService(issued, clock), log }),
+    ],
+    fallback: lambdaAdapter({ router: new Router(), handlers, auth, log }),
+    fail: (res, err, requestId) => failLambda(log, res, err, requestId),
     log,
-    auth,
-    organizations: new OrganizationsService(organizationStore, clock),
-    sts: new StsService(issued, clock),
   });
   const server = createServer(
     {

@@ -9,7 +9,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { link, lstat, mkdir, readdir, readlink, rename, rm, symlink, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import type { BlobStore } from "../storage/blobs.js";
+import type { BlobStore } from "../storage/local-blobs/blobs.js";
 import { extractZip } from "./extract.js";
 
 /** Builds and caches the code and layer trees functions run with. */

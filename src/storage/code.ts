@@ -3,8 +3,8 @@
  * the `blobs` rows whose reference counts decide when a file may go.
  */
 import { createHash } from "node:crypto";
-import type { Db } from "./db.js";
-import type { BlobStore } from "./blobs.js";
+import type { Db } from "./sqlite/db.js";
+import type { BlobStore } from "./local-blobs/blobs.js";
 import { InvalidParameterValueException } from "../errors.js";
 import { summarizeZip, ZipTooLargeError } from "../util/zip.js";
 
