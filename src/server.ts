@@ -9,7 +9,6 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { loadConfig, type Config, type ConfigInput } from "./config.js";
 import { FunctionService } from "./domain/functions/service.js";
-import { FunctionStore } from "./storage/sqlite/functions.js";
 import { buildHandlers } from "./protocols/lambda/handlers.js";
 import { ProcessExecutor, type Executor } from "./execution/executor.js";
 import { CodeCache } from "./execution/filesystem.js";
@@ -36,11 +35,11 @@ import { OrganizationStore } from "./storage/sqlite/organizations.js";
 import { StsService } from "./identity/sts.js";
 import { CredentialStore } from "./storage/sqlite/credentials.js";
 import { LayerService } from "./domain/layers/service.js";
-import { LayerStore } from "./storage/sqlite/layers.js";
 import { createLogger } from "./log.js";
-import { BlobStore } from "./storage/local-blobs/blobs.js";
+import { LocalBlobStore } from "./storage/local-blobs/blobs.js";
+import type { BlobStore } from "./storage/types.js";
 import { CodeStore } from "./storage/code.js";
-import { openDatabase } from "./storage/sqlite/db.js";
+import { SqliteStorage } from "./storage/sqlite/storage.js";
 import { systemClock, type Clock } from "./util/clock.js";
 import { VERSION } from "./util/version.js";
 
@@ -70,15 +69,15 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const configuredKeys = config.auth === "strict" ? loadCredentials(config.credentials ?? "") : undefined;
   const log = options.logger ?? createLogger(config.logLevel);
   mkdirSync(config.dataDir, { recursive: true });
-  const db = openDatabase(join(config.dataDir, "lamina.db"));
-  const blobs = new BlobStore(join(config.dataDir, "blobs"));
-  const code = new CodeStore(db, blobs);
-  const swept = code.sweepAtStartup();
+  const storage = SqliteStorage.open(join(config.dataDir, "lamina.db"));
+  const db = storage.db;
+  const blobs: BlobStore = new LocalBlobStore(join(config.dataDir, "blobs"));
+  const code = new CodeStore(storage, blobs);
+  const swept = await code.sweepAtStartup();
   if (swept.tempFiles + swept.orphans > 0) {
     log.info(swept, "removed unreferenced files left by an earlier run");
   }
 
-  const layerStore = new LayerStore(db);
   const clock = options.clock ?? systemClock;
   const organizationStore = new OrganizationStore(db);
   // Grants see configured organizations and API-created ones alike, read at the moment of each check.
@@ -89,21 +88,16 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const auth: Authenticator = configuredKeys
     ? new StrictAuthenticator(configuredKeys, issued, clock)
     : new LenientAuthenticator(config.region, issued);
-  const layers = new LayerService(layerStore, code, organizations, clock);
+  const layers = new LayerService(storage, code, organizations, clock);
   let endpointUrl = "";
   const executor = await createExecutor(config, blobs, log, () => endpointUrl);
-  const functions = new FunctionService(
-    new FunctionStore(db),
-    code,
-    layers,
-    clock,
-    config.runtimePolicy,
-    (key) => executor.retire(key),
+  const functions = new FunctionService(storage, code, layers, clock, config.runtimePolicy, (fn) =>
+    executor.retire(fn),
   );
   const events = new AsyncInvokeQueue(log);
   const handlers = buildHandlers({
     layers,
-    layerPermissions: new LayerPermissionService(layerStore, layers),
+    layerPermissions: new LayerPermissionService(storage, layers),
     functions,
     executor,
     events,
@@ -147,7 +141,7 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
         await stop(server);
         events.close();
         await executor.close();
-        db.close();
+        storage.close();
         log.info("lamina stopped");
       })();
       return closing;

@@ -8,10 +8,11 @@ import { layerArn, parseLayerVersionArn, LAYER_VERSION_ARN_PATTERN } from "../..
 import { InvalidParameterValueException } from "../../errors.js";
 import type { RequestContext } from "../../identity/context.js";
 import { LAYER_MESSAGES, type LayerService } from "../layers/service.js";
-import { MAX_UNZIPPED_SIZE, type CodeStore } from "../../storage/code.js";
+import type { CodeStore } from "../../storage/code.js";
+import type { FunctionLayer } from "../../storage/types.js";
+import { MAX_UNZIPPED_SIZE } from "../code.js";
 import type { Violations } from "../../validation.js";
 import { Constraint, matchesPattern } from "../../validation.js";
-import type { FunctionLayerRow } from "../../storage/sqlite/functions.js";
 
 /** At most five layers per function (§5). */
 export const MAX_LAYERS = 5;
@@ -47,25 +48,26 @@ export function checkLayerList(v: Violations, layers: readonly string[] | undefi
 }
 
 /** Resolves validated layer version ARNs into the rows the function will keep. */
-export function resolveLayers(
+export async function resolveLayers(
   ctx: RequestContext,
   arns: readonly string[],
   layers: LayerService,
   code: CodeStore,
   functionUnzippedSize: number,
-): FunctionLayerRow[] {
+): Promise<FunctionLayer[]> {
   if (arns.length > MAX_LAYERS) {
     throw new InvalidParameterValueException(LAYER_ATTACH_MESSAGES.tooMany);
   }
-  const resolved = arns.map((arn) => {
+  // One at a time, in the order given: the first bad ARN is the one AWS names.
+  const resolved = [];
+  for (const arn of arns) {
     const ref = parseLayerVersionArn(arn);
     if (!ref) {
       // AWS-managed `awslayer` ARNs pass the pattern; none exist here.
       throw new InvalidParameterValueException(LAYER_MESSAGES.versionNotFound(arn));
     }
-    const row = layers.versionForAttach(ctx, ref);
-    return { ref, row };
-  });
+    resolved.push({ ref, row: await layers.versionForAttach(ctx, ref) });
+  }
   const seen = new Map<string, string>();
   for (const [i, { ref }] of resolved.entries()) {
     const key = layerArn(ref);
@@ -76,27 +78,30 @@ export function resolveLayers(
     }
     seen.set(key, arn);
   }
-  const total = resolved.reduce(
-    (sum, { row }) => sum + code.unzippedSize(row.code_sha256),
-    functionUnzippedSize,
-  );
+  let total = functionUnzippedSize;
+  for (const { row } of resolved) {
+    total += await code.unzippedSize(row.sha256Hex);
+  }
   if (total > MAX_UNZIPPED_SIZE) {
     throw new InvalidParameterValueException(LAYER_ATTACH_MESSAGES.tooLarge(total));
   }
   return resolved.map(({ row }, i) => ({
     arn: arns[i] ?? "",
-    code_sha256: row.code_sha256,
-    code_size: row.code_size,
+    sha256Hex: row.sha256Hex,
+    codeSize: row.codeSize,
   }));
 }
 
 /** Code plus layers must stay within Lambda's unzipped limit (§3 #67). */
-export function checkUnzippedTotal(
+export async function checkUnzippedTotal(
   code: CodeStore,
   functionUnzippedSize: number,
   layerSha256s: readonly string[],
-): void {
-  const total = layerSha256s.reduce((sum, sha) => sum + code.unzippedSize(sha), functionUnzippedSize);
+): Promise<void> {
+  let total = functionUnzippedSize;
+  for (const sha of layerSha256s) {
+    total += await code.unzippedSize(sha);
+  }
   if (total > MAX_UNZIPPED_SIZE) {
     throw new InvalidParameterValueException(LAYER_ATTACH_MESSAGES.tooLarge(total));
   }

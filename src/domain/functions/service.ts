@@ -3,7 +3,7 @@
  * function keeps (`../shared/DESIGN.md` §3). Texts: `docs/reference/aws-function-api.md` (section numbers below).
  */
 import { randomUUID } from "node:crypto";
-import { functionArn, parseFunctionName } from "../../arn.js";
+import { functionArn, LATEST, parseFunctionName } from "../../arn.js";
 import {
   AccessDeniedException,
   InvalidParameterValueException,
@@ -13,19 +13,19 @@ import {
   ResourceNotFoundException,
 } from "../../errors.js";
 import type { RequestContext } from "../../identity/context.js";
-import type { LayerService } from "../layers/service.js";
-import { LAYER_MESSAGES } from "../layers/service.js";
-import type { CodeStore, StoredCode } from "../../storage/code.js";
-import { lambdaTimestamp, type Clock } from "../../util/clock.js";
-import { decodeMarker, encodeMarker } from "../../util/marker.js";
-import { checkUnzippedTotal, resolveLayers } from "./layer-resolution.js";
-import { defaultLoggingConfig } from "../../protocols/lambda/function-shapes.js";
+import type { CodeStore } from "../../storage/code.js";
 import type {
   FunctionFields,
-  FunctionLayerRow,
-  FunctionRow,
-  FunctionStore,
-} from "../../storage/sqlite/functions.js";
+  FunctionRepository,
+  FunctionVersion,
+  Storage,
+  StoredCode,
+} from "../../storage/types.js";
+import { lambdaTimestamp, type Clock } from "../../util/clock.js";
+import { decodeMarker, encodeMarker } from "../../util/marker.js";
+import { CODE_SOURCE_MESSAGES, inspectZip } from "../code.js";
+import type { LayerService } from "../layers/service.js";
+import { checkUnzippedTotal, resolveLayers } from "./layer-resolution.js";
 import { checkEnvironment, checkRuntime, FUNCTION_MESSAGES, type RuntimePolicy } from "./validate.js";
 
 /** Lambda's limit on a directly uploaded zip (§9). */
@@ -46,17 +46,21 @@ export const FUNCTION_LOOKUP_MESSAGES = {
   /** §1. */
   qualifierMismatch: "The derived qualifier from the function name does not match the specified qualifier.",
   /** §1. */
-  deleteLatest: "$LATEST version cannot be deleted without deleting the function.",
+  deleteLatest: `${LATEST} version cannot be deleted without deleting the function.`,
   /** §9. */
   zippedTooLarge: `Zipped size must be smaller than ${MAX_ZIPPED_SIZE} bytes`,
 } as const;
 
-/** A function and the layers it holds. */
+/** A function version as a caller addressed it. */
 export interface FunctionView {
-  readonly row: FunctionRow;
-  readonly layers: FunctionLayerRow[];
+  readonly fn: FunctionVersion;
   /** The qualifier the caller named, echoed in `FunctionArn`. */
   readonly qualifier?: string | undefined;
+}
+
+/** The default log group Lambda names after the function. */
+export function defaultLoggingConfig(name: string): Record<string, string> {
+  return { LogFormat: "Text", LogGroup: `/aws/lambda/${name}` };
 }
 
 /** Where a request's code comes from. */
@@ -107,15 +111,19 @@ interface FunctionTarget {
 
 /** Functions' rules over their store. */
 export class FunctionService {
+  private readonly store: FunctionRepository;
+
   constructor(
-    private readonly store: FunctionStore,
+    private readonly storage: Storage,
     private readonly code: CodeStore,
     private readonly layers: LayerService,
     private readonly clock: Clock,
     private readonly runtimePolicy: RuntimePolicy,
     /** Told when a function's configuration or code changes or it is deleted (its environments retire). */
-    private readonly changed: (functionKey: string) => void = () => undefined,
-  ) {}
+    private readonly changed: (fn: FunctionVersion) => void = () => undefined,
+  ) {
+    this.store = storage.functions;
+  }
 
   /**
    * Resolves a FunctionName in the caller's account and region: another region's ARN is unreachable (404),
@@ -147,33 +155,37 @@ export class FunctionService {
   }
 
   /** The function's $LATEST, or AWS's 404 (qualified as asked when `echoQualifier`). */
-  private existing(ctx: RequestContext, target: FunctionTarget, echoQualifier: boolean): FunctionRow {
-    const row = this.store.get(ctx.accountId, ctx.region, target.name);
+  private async existing(
+    ctx: RequestContext,
+    target: FunctionTarget,
+    echoQualifier: boolean,
+  ): Promise<FunctionVersion> {
+    const fn = await this.store.get(ctx.accountId, ctx.region, target.name);
     const shown = echoQualifier ? target.qualifier : undefined;
     // Only $LATEST exists: lamina does not publish versions or aliases.
-    if (!row || (target.qualifier !== undefined && target.qualifier !== "$LATEST")) {
+    if (!fn || (target.qualifier !== undefined && target.qualifier !== LATEST)) {
       throw new ResourceNotFoundException(
         FUNCTION_LOOKUP_MESSAGES.notFound(this.arn(ctx, target.name, shown)),
       );
     }
-    return row;
+    return fn;
   }
 
-  private view(row: FunctionRow, qualifier?: string): FunctionView {
-    return { row, layers: this.store.layers(row.id), qualifier };
-  }
-
-  /** Reads code from a request: a zip within Lambda's size limits, validated and hashed. */
+  /** Reads code from a request: a zip within Lambda's size limits, validated and hashed (stored unless dry). */
   private async readCode(input: CodeInput, dryRun: boolean): Promise<StoredCode> {
     if (!input.zipFile) {
       throw new InvalidParameterValueException(
-        input.s3Bucket !== undefined ? LAYER_MESSAGES.noSuchBucket : FUNCTION_MESSAGES.noCodeSource,
+        input.s3Bucket !== undefined ? CODE_SOURCE_MESSAGES.noSuchBucket : FUNCTION_MESSAGES.noCodeSource,
       );
     }
     if (input.zipFile.length > MAX_ZIPPED_SIZE) {
       throw new RequestEntityTooLargeException(FUNCTION_LOOKUP_MESSAGES.zippedTooLarge);
     }
-    return dryRun ? this.code.inspect(input.zipFile) : this.code.ingest(input.zipFile);
+    const stored = await inspectZip(input.zipFile);
+    if (!dryRun) {
+      await this.code.ingest(stored, input.zipFile);
+    }
+    return stored;
   }
 
   /** CreateFunction. */
@@ -184,174 +196,182 @@ export class FunctionService {
     }
     checkRuntime(input.runtime, this.runtimePolicy);
     checkEnvironment(input.environment);
-    if (this.store.get(ctx.accountId, ctx.region, name)) {
+    if (await this.store.get(ctx.accountId, ctx.region, name)) {
       throw new ResourceConflictException(FUNCTION_LOOKUP_MESSAGES.alreadyExists(name));
     }
     const stored = await this.readCode(input.code, false);
     try {
-      const layers = resolveLayers(ctx, input.layers ?? [], this.layers, this.code, stored.unzippedSize);
+      const layers = await resolveLayers(
+        ctx,
+        input.layers ?? [],
+        this.layers,
+        this.code,
+        stored.unzippedSize,
+      );
       const fields: FunctionFields = {
         runtime: input.runtime,
         handler: input.handler,
         role: input.role,
         description: input.description ?? "",
         timeout: input.timeout ?? 3,
-        memory_size: input.memorySize ?? 128,
-        environment: input.environment ? JSON.stringify(input.environment) : null,
-        architectures: JSON.stringify(input.architectures ?? ["x86_64"]),
-        tracing_mode: input.tracingMode ?? "PassThrough",
-        ephemeral_storage: input.ephemeralStorage ?? 512,
-        logging_config: JSON.stringify({ ...defaultLoggingConfig(name), ...input.loggingConfig }),
-        code_sha256: stored.sha256Hex,
-        code_size: stored.codeSize,
-        last_modified: lambdaTimestamp(this.clock()),
-        revision_id: randomUUID(),
-        tags: input.tags && Object.keys(input.tags).length > 0 ? JSON.stringify(input.tags) : null,
+        memorySize: input.memorySize ?? 128,
+        environment: input.environment,
+        architectures: input.architectures ?? ["x86_64"],
+        tracingMode: input.tracingMode ?? "PassThrough",
+        ephemeralStorage: input.ephemeralStorage ?? 512,
+        loggingConfig: { ...defaultLoggingConfig(name), ...input.loggingConfig },
+        sha256Hex: stored.sha256Hex,
+        codeSize: stored.codeSize,
+        lastModified: lambdaTimestamp(this.clock()),
+        revisionId: randomUUID(),
+        tags: input.tags,
       };
-      return this.store.transaction(() => {
+      const fn = await this.storage.transaction(async () => {
         // Checked again inside the transaction: a concurrent create of the same name may have won meanwhile.
-        if (this.store.get(ctx.accountId, ctx.region, name)) {
+        if (await this.store.get(ctx.accountId, ctx.region, name)) {
           throw new ResourceConflictException(FUNCTION_LOOKUP_MESSAGES.alreadyExists(name));
         }
-        this.code.register(stored);
-        const id = this.store.insert(ctx.accountId, ctx.region, name, fields);
-        this.store.setLayers(id, layers);
-        return this.view(this.mustGet(ctx, name));
+        await this.code.register(stored);
+        return this.store.insert(ctx.accountId, ctx.region, name, fields, layers);
       });
+      return { fn };
     } finally {
-      this.code.release(stored);
+      await this.code.release(stored);
     }
   }
 
-  private mustGet(ctx: RequestContext, name: string): FunctionRow {
-    const row = this.store.get(ctx.accountId, ctx.region, name);
-    if (!row) {
+  private async mustGet(ctx: RequestContext, name: string): Promise<FunctionVersion> {
+    const fn = await this.store.get(ctx.accountId, ctx.region, name);
+    if (!fn) {
       throw new Error(`function ${name} vanished inside its transaction`);
     }
-    return row;
+    return fn;
   }
 
   /** GetFunction / GetFunctionConfiguration. */
-  get(ctx: RequestContext, functionName: string, qualifier: string | undefined): FunctionView {
+  async get(ctx: RequestContext, functionName: string, qualifier: string | undefined): Promise<FunctionView> {
     const target = this.target(ctx, functionName, qualifier);
-    return this.view(this.existing(ctx, target, true), target.qualifier);
+    return { fn: await this.existing(ctx, target, true), qualifier: target.qualifier };
   }
 
   /** ListFunctions: the caller's functions in its region, by name, at most 50 a page (§11). */
-  list(
+  async list(
     ctx: RequestContext,
     marker: string | undefined,
     maxItems: number | undefined,
-  ): { items: FunctionView[]; nextMarker: string | undefined } {
+  ): Promise<{ items: FunctionVersion[]; nextMarker: string | undefined }> {
     const after = marker === undefined ? "" : decodeMarker(marker, "string");
     const limit = Math.min(maxItems ?? 50, 50);
-    const rows = this.store.list(ctx.accountId, ctx.region, after, limit + 1);
-    const page = rows.slice(0, limit);
+    const found = await this.store.list(ctx.accountId, ctx.region, after, limit + 1);
+    const page = found.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((row) => this.view(row)),
-      nextMarker: rows.length > limit && last ? encodeMarker(last.name) : undefined,
+      items: page,
+      nextMarker: found.length > limit && last ? encodeMarker(last.name) : undefined,
     };
   }
 
   /** UpdateFunctionConfiguration: members given replace the stored ones; `Layers` re-resolves the snapshot. */
-  updateConfiguration(ctx: RequestContext, functionName: string, update: ConfigurationUpdate): FunctionView {
+  async updateConfiguration(
+    ctx: RequestContext,
+    functionName: string,
+    update: ConfigurationUpdate,
+  ): Promise<FunctionView> {
     const target = this.target(ctx, functionName);
-    const view = this.store.transaction(() => {
-      const row = this.existing(ctx, target, false);
-      this.checkRevision(row, update.revisionId);
+    const fn = await this.storage.transaction(async () => {
+      const before = await this.existing(ctx, target, false);
+      this.checkRevision(before, update.revisionId);
       checkRuntime(update.runtime, this.runtimePolicy);
       checkEnvironment(update.environment);
       const layers =
         update.layers === undefined
           ? undefined
-          : resolveLayers(
+          : await resolveLayers(
               ctx,
               update.layers,
               this.layers,
               this.code,
-              this.code.unzippedSize(row.code_sha256),
+              await this.code.unzippedSize(before.sha256Hex),
             );
-      const fields: FunctionFields = {
-        ...row,
-        runtime: update.runtime ?? row.runtime,
-        handler: update.handler ?? row.handler,
-        role: update.role ?? row.role,
-        description: update.description ?? row.description,
-        timeout: update.timeout ?? row.timeout,
-        memory_size: update.memorySize ?? row.memory_size,
-        environment: update.environment ? JSON.stringify(update.environment) : row.environment,
-        tracing_mode: update.tracingMode ?? row.tracing_mode,
-        ephemeral_storage: update.ephemeralStorage ?? row.ephemeral_storage,
-        logging_config: update.loggingConfig
-          ? JSON.stringify({ ...(JSON.parse(row.logging_config) as object), ...update.loggingConfig })
-          : row.logging_config,
-        last_modified: lambdaTimestamp(this.clock()),
-        revision_id: randomUUID(),
-      };
-      this.store.update(row.id, fields);
-      if (layers) {
-        this.store.setLayers(row.id, layers);
-      }
-      return this.view(this.mustGet(ctx, row.name));
+      await this.store.update(
+        before.id,
+        {
+          ...before,
+          runtime: update.runtime ?? before.runtime,
+          handler: update.handler ?? before.handler,
+          role: update.role ?? before.role,
+          description: update.description ?? before.description,
+          timeout: update.timeout ?? before.timeout,
+          memorySize: update.memorySize ?? before.memorySize,
+          environment: update.environment ?? before.environment,
+          tracingMode: update.tracingMode ?? before.tracingMode,
+          ephemeralStorage: update.ephemeralStorage ?? before.ephemeralStorage,
+          loggingConfig: update.loggingConfig
+            ? { ...before.loggingConfig, ...update.loggingConfig }
+            : before.loggingConfig,
+          lastModified: lambdaTimestamp(this.clock()),
+          revisionId: randomUUID(),
+        },
+        layers,
+      );
+      return this.mustGet(ctx, before.name);
     });
     // After the commit: files go only once no committed row needs them.
-    this.code.collect();
-    this.changed(functionKey(view.row));
-    return view;
+    await this.code.collect();
+    this.changed(fn);
+    return { fn };
   }
 
   /** UpdateFunctionCode: new code (or, with DryRun, only its checks). */
   async updateCode(ctx: RequestContext, functionName: string, update: CodeUpdate): Promise<FunctionView> {
     const target = this.target(ctx, functionName);
-    const before = this.existing(ctx, target, false);
+    const before = await this.existing(ctx, target, false);
     this.checkRevision(before, update.revisionId);
     const stored = await this.readCode(update.code, update.dryRun);
     try {
-      const view = this.store.transaction(() => {
+      const fn = await this.storage.transaction(async () => {
         // Re-read: another update may have committed while the zip was being stored.
-        const row = this.existing(ctx, target, false);
-        this.checkRevision(row, update.revisionId);
-        const layers = this.store.layers(row.id);
-        checkUnzippedTotal(
+        const current = await this.existing(ctx, target, false);
+        this.checkRevision(current, update.revisionId);
+        await checkUnzippedTotal(
           this.code,
           stored.unzippedSize,
-          layers.map((l) => l.code_sha256),
+          current.layers.map((l) => l.sha256Hex),
         );
         if (update.dryRun) {
-          return this.view(row);
+          return current;
         }
-        this.code.register(stored);
-        this.store.update(row.id, {
-          ...row,
-          architectures: update.architectures ? JSON.stringify(update.architectures) : row.architectures,
-          code_sha256: stored.sha256Hex,
-          code_size: stored.codeSize,
-          last_modified: lambdaTimestamp(this.clock()),
-          revision_id: randomUUID(),
+        await this.code.register(stored);
+        await this.store.update(current.id, {
+          ...current,
+          architectures: update.architectures ?? current.architectures,
+          sha256Hex: stored.sha256Hex,
+          codeSize: stored.codeSize,
+          lastModified: lambdaTimestamp(this.clock()),
+          revisionId: randomUUID(),
         });
-        return this.view(this.mustGet(ctx, row.name));
+        return this.mustGet(ctx, current.name);
       });
-      this.code.collect();
+      await this.code.collect();
       if (!update.dryRun) {
-        this.changed(functionKey(view.row));
+        this.changed(fn);
       }
-      return view;
+      return { fn };
     } finally {
       if (!update.dryRun) {
-        this.code.release(stored);
+        await this.code.release(stored);
       }
     }
   }
 
   /** DeleteFunction: the function and its layer references; blobs nobody else uses go with them. */
-  delete(ctx: RequestContext, functionName: string, qualifier: string | undefined): void {
+  async delete(ctx: RequestContext, functionName: string, qualifier: string | undefined): Promise<void> {
     const target = this.target(ctx, functionName, qualifier);
-    if (target.qualifier === "$LATEST") {
+    if (target.qualifier === LATEST) {
       throw new InvalidParameterValueException(FUNCTION_LOOKUP_MESSAGES.deleteLatest);
     }
-    const row = this.store.get(ctx.accountId, ctx.region, target.name);
-    if (!row) {
+    const fn = await this.store.get(ctx.accountId, ctx.region, target.name);
+    if (!fn) {
       // §1: DeleteFunction names the unqualified ARN even when a qualifier was given.
       throw new ResourceNotFoundException(FUNCTION_LOOKUP_MESSAGES.notFound(this.arn(ctx, target.name)));
     }
@@ -360,19 +380,14 @@ export class FunctionService {
         FUNCTION_LOOKUP_MESSAGES.notFound(this.arn(ctx, target.name, target.qualifier)),
       );
     }
-    this.store.transaction(() => this.store.delete(row.id));
-    this.code.collect();
-    this.changed(functionKey(row));
+    await this.storage.transaction(() => this.store.delete(fn.id));
+    await this.code.collect();
+    this.changed(fn);
   }
 
-  private checkRevision(row: FunctionRow, revisionId: string | undefined): void {
-    if (revisionId !== undefined && revisionId !== row.revision_id) {
+  private checkRevision(fn: FunctionVersion, revisionId: string | undefined): void {
+    if (revisionId !== undefined && revisionId !== fn.revisionId) {
       throw new PreconditionFailedException(FUNCTION_LOOKUP_MESSAGES.revisionMismatch);
     }
   }
-}
-
-/** The key of a function's execution environments: account, region and name. */
-export function functionKey(row: Pick<FunctionRow, "account_id" | "region" | "name">): string {
-  return `${row.account_id}/${row.region}/${row.name}`;
 }

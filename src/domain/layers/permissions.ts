@@ -13,7 +13,7 @@ import {
 import type { RequestContext } from "../../identity/context.js";
 import { buildStatement, policyDocument } from "./policy.js";
 import { LAYER_MESSAGES, type LayerService } from "./service.js";
-import type { LayerStore } from "../../storage/sqlite/layers.js";
+import type { LayerRepository, LayerVersion, Storage } from "../../storage/types.js";
 
 /** AWS's texts for layer policies (§3 #38, #42, #43, #47, #48). */
 export const POLICY_MESSAGES = {
@@ -37,16 +37,20 @@ export interface Grant {
 
 /** The policy operations of layer versions. */
 export class LayerPermissionService {
+  private readonly store: LayerRepository;
+
   constructor(
-    private readonly store: LayerStore,
+    private readonly storage: Storage,
     private readonly layers: LayerService,
-  ) {}
+  ) {
+    this.store = storage.layers;
+  }
 
   /** The caller's own version, or the 404 the policy operations answer (#48, #49). */
-  private ownVersion(ctx: RequestContext, ref: LayerVersionRef, action: string) {
+  private async ownVersion(ctx: RequestContext, ref: LayerVersionRef, action: string): Promise<LayerVersion> {
     const arn = layerVersionArn(ref);
     this.layers.requireOwner(ctx, ref, action, arn);
-    const row = this.store.getVersion(ref.accountId, ref.region, ref.name, ref.version);
+    const row = await this.store.getVersion(ref.accountId, ref.region, ref.name, ref.version);
     if (!row) {
       throw new ResourceNotFoundException(POLICY_MESSAGES.layerVersionNotFound(arn));
     }
@@ -54,13 +58,17 @@ export class LayerPermissionService {
   }
 
   /** AddLayerVersionPermission → the new statement and the policy's new RevisionId. */
-  add(ctx: RequestContext, ref: LayerVersionRef, grant: Grant): { statement: string; revisionId: string } {
-    return this.store.transaction(() => {
-      const row = this.ownVersion(ctx, ref, "lambda:AddLayerVersionPermission");
-      if (grant.revisionId !== undefined && grant.revisionId !== row.policy_revision_id) {
+  add(
+    ctx: RequestContext,
+    ref: LayerVersionRef,
+    grant: Grant,
+  ): Promise<{ statement: string; revisionId: string }> {
+    return this.storage.transaction(async () => {
+      const row = await this.ownVersion(ctx, ref, "lambda:AddLayerVersionPermission");
+      if (grant.revisionId !== undefined && grant.revisionId !== row.policyRevisionId) {
         throw new PreconditionFailedException(POLICY_MESSAGES.revisionMismatch);
       }
-      const existing = this.store.statements(row.layer_id, row.version);
+      const existing = await this.store.statements(row.layerId, row.version);
       if (existing.some((s) => s.sid === grant.statementId)) {
         throw new ResourceConflictException(POLICY_MESSAGES.duplicateSid(grant.statementId));
       }
@@ -72,20 +80,20 @@ export class LayerPermissionService {
         partition: ref.partition,
       });
       const revisionId = randomUUID();
-      this.store.insertStatement(row.layer_id, row.version, statement);
-      this.store.setRevision(row.layer_id, row.version, revisionId);
+      await this.store.insertStatement(row.layerId, row.version, statement);
+      await this.store.setRevision(row.layerId, row.version, revisionId);
       return { statement: statement.statement, revisionId };
     });
   }
 
   /** GetLayerVersionPolicy → the policy document and its RevisionId. */
-  get(ctx: RequestContext, ref: LayerVersionRef): { policy: string; revisionId: string } {
-    const row = this.ownVersion(ctx, ref, "lambda:GetLayerVersionPolicy");
-    const statements = this.store.statements(row.layer_id, row.version);
-    if (statements.length === 0 || row.policy_revision_id === null) {
+  async get(ctx: RequestContext, ref: LayerVersionRef): Promise<{ policy: string; revisionId: string }> {
+    const row = await this.ownVersion(ctx, ref, "lambda:GetLayerVersionPolicy");
+    const statements = await this.store.statements(row.layerId, row.version);
+    if (statements.length === 0 || row.policyRevisionId === undefined) {
       throw new ResourceNotFoundException(POLICY_MESSAGES.noPolicy);
     }
-    return { policy: policyDocument(statements), revisionId: row.policy_revision_id };
+    return { policy: policyDocument(statements), revisionId: row.policyRevisionId };
   }
 
   /** RemoveLayerVersionPermission; the last statement's removal leaves the version without a policy. */
@@ -94,20 +102,24 @@ export class LayerPermissionService {
     ref: LayerVersionRef,
     statementId: string,
     revisionId: string | undefined,
-  ): void {
-    this.store.transaction(() => {
-      const row = this.ownVersion(ctx, ref, "lambda:RemoveLayerVersionPermission");
-      const statements = this.store.statements(row.layer_id, row.version);
+  ): Promise<void> {
+    return this.storage.transaction(async () => {
+      const row = await this.ownVersion(ctx, ref, "lambda:RemoveLayerVersionPermission");
+      const statements = await this.store.statements(row.layerId, row.version);
       if (statements.length === 0) {
         throw new ResourceNotFoundException(POLICY_MESSAGES.noPolicy);
       }
-      if (revisionId !== undefined && revisionId !== row.policy_revision_id) {
+      if (revisionId !== undefined && revisionId !== row.policyRevisionId) {
         throw new PreconditionFailedException(POLICY_MESSAGES.revisionMismatch);
       }
-      if (!this.store.deleteStatement(row.layer_id, row.version, statementId)) {
+      if (!(await this.store.deleteStatement(row.layerId, row.version, statementId))) {
         throw new ResourceNotFoundException(POLICY_MESSAGES.statementNotFound(statementId));
       }
-      this.store.setRevision(row.layer_id, row.version, statements.length > 1 ? randomUUID() : null);
+      await this.store.setRevision(
+        row.layerId,
+        row.version,
+        statements.length > 1 ? randomUUID() : undefined,
+      );
     });
   }
 }

@@ -4,21 +4,21 @@
  */
 import { accountRootArn } from "../../arn.js";
 import type { OrganizationDirectory } from "../../identity/organizations.js";
-import type { StatementRow } from "../../storage/sqlite/layers.js";
+import type { PolicyStatement } from "../../storage/types.js";
 
 /** The only action a layer version policy can grant (§3 #41). */
 export const GET_LAYER_VERSION_ACTION = "lambda:GetLayerVersion";
 
 const ROOT_ARN_ACCOUNT_RE = /^arn:[^:]+:iam::(\d{12}):root$/;
 
-/** The statement row for a grant: its JSON as AWS returns it, plus the columns the check reads. */
+/** The statement for a grant: its JSON as AWS returns it, plus the members the check reads. */
 export function buildStatement(input: {
   sid: string;
   principal: string;
   organizationId: string | undefined;
   resourceArn: string;
   partition: string;
-}): StatementRow {
+}): PolicyStatement {
   let principal: unknown = "*";
   let principalAccount: string | null = null;
   if (input.principal !== "*") {
@@ -40,13 +40,13 @@ export function buildStatement(input: {
   return {
     sid: input.sid,
     statement: JSON.stringify(statement),
-    principal_account: principalAccount,
-    organization_id: input.organizationId ?? null,
+    principalAccount,
+    organizationId: input.organizationId ?? null,
   };
 }
 
 /** The policy document AWS returns from GetLayerVersionPolicy, statements in insertion order. */
-export function policyDocument(statements: readonly StatementRow[]): string {
+export function policyDocument(statements: readonly PolicyStatement[]): string {
   return `{"Version":"2012-10-17","Id":"default","Statement":[${statements.map((s) => s.statement).join(",")}]}`;
 }
 
@@ -55,13 +55,13 @@ export function policyDocument(statements: readonly StatementRow[]): string {
  * its organization condition, if any, holds for that account now.
  */
 export function allowsGetLayerVersion(
-  statements: readonly StatementRow[],
+  statements: readonly PolicyStatement[],
   accountId: string,
   organizations: OrganizationDirectory,
 ): boolean {
   return statements.some(
     (s) =>
-      (s.principal_account === null || s.principal_account === accountId) &&
-      (s.organization_id === null || organizations.isMember(s.organization_id, accountId)),
+      (s.principalAccount === null || s.principalAccount === accountId) &&
+      (s.organizationId === null || organizations.isMember(s.organizationId, accountId)),
   );
 }

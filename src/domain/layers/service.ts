@@ -11,21 +11,20 @@ import {
 } from "../../errors.js";
 import type { RequestContext } from "../../identity/context.js";
 import type { CodeStore } from "../../storage/code.js";
+import type { LayerRepository, LayerVersion, Storage, VersionFilter } from "../../storage/types.js";
+import { CODE_SOURCE_MESSAGES, inspectZip } from "../code.js";
 import { lambdaTimestamp, type Clock } from "../../util/clock.js";
 import { decodeMarker, encodeMarker } from "../../util/marker.js";
 import type { OrganizationDirectory } from "../../identity/organizations.js";
 import { allowsGetLayerVersion, GET_LAYER_VERSION_ACTION } from "./policy.js";
-import type { LayerVersionRow } from "../../protocols/lambda/layer-shapes.js";
-import type { LayerStore, VersionFilter } from "../../storage/sqlite/layers.js";
 import type { PublishInput } from "./validate.js";
 
 /** AWS's texts, `../shared/reference/aws-layer-semantics.md` §3. */
 export const LAYER_MESSAGES = {
   /** #18, #19, #22, #23: GetLayerVersion(ByArn) of a missing layer or version. */
   resourceNotFound: "The resource you requested does not exist.",
-  /** #15: lamina has no S3, so every bucket is one that does not exist (no trailing period, as AWS). */
-  noSuchBucket:
-    "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist",
+  /** #15: lamina has no S3, so every bucket is one that does not exist. */
+  noSuchBucket: CODE_SOURCE_MESSAGES.noSuchBucket,
   /** Content with neither ZipFile nor S3 location: nothing was uploaded (INFERRED, the empty-zip text #12). */
   noContent: "Uploaded file must be a non-empty zip",
   /** #61, #65: attaching a version that does not exist (also the policy operations' 404, #48). */
@@ -51,12 +50,16 @@ export interface Page<T> {
 
 /** Layers' rules over their store. */
 export class LayerService {
+  private readonly store: LayerRepository;
+
   constructor(
-    private readonly store: LayerStore,
+    private readonly storage: Storage,
     private readonly code: CodeStore,
     private readonly organizations: OrganizationDirectory,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.store = storage.layers;
+  }
 
   /** The layer a LayerName (bare name or layer ARN) addresses, seen from the caller. */
   layerRef(ctx: RequestContext, layerName: string): LayerRef {
@@ -78,7 +81,7 @@ export class LayerService {
   }
 
   /** PublishLayerVersion: stores the zip, then takes the next number and inserts, in one transaction. */
-  async publish(ctx: RequestContext, input: PublishInput): Promise<LayerVersionRow> {
+  async publish(ctx: RequestContext, input: PublishInput): Promise<LayerVersion> {
     const ref = this.layerRef(ctx, input.layerName);
     this.requireOwner(ctx, ref, "lambda:PublishLayerVersion", layerArn(ref));
     const content = input.content;
@@ -87,12 +90,12 @@ export class LayerService {
         content?.s3Bucket !== undefined ? LAYER_MESSAGES.noSuchBucket : LAYER_MESSAGES.noContent,
       );
     }
-    const stored = await this.code.ingest(content.zipFile);
+    const stored = await inspectZip(content.zipFile);
+    await this.code.ingest(stored, content.zipFile);
     try {
-      return this.store.transaction(() => {
-        this.code.register(stored);
-        const { layerId, version } = this.store.nextVersion(ref.accountId, ref.region, ref.name);
-        this.store.insertVersion(layerId, version, {
+      return await this.storage.transaction(async () => {
+        await this.code.register(stored);
+        return this.store.publish(ref.accountId, ref.region, ref.name, {
           description: input.description ?? "",
           licenseInfo: input.licenseInfo,
           compatibleRuntimes: input.compatibleRuntimes,
@@ -101,14 +104,9 @@ export class LayerService {
           sha256Hex: stored.sha256Hex,
           codeSize: stored.codeSize,
         });
-        const row = this.store.getVersion(ref.accountId, ref.region, ref.name, version);
-        if (!row) {
-          throw new Error("inserted layer version not found");
-        }
-        return row;
       });
     } finally {
-      this.code.release(stored);
+      await this.code.release(stored);
     }
   }
 
@@ -117,11 +115,11 @@ export class LayerService {
    * caller. Another account's missing version and any other region's layer get the same 403 as an ungranted
    * one: AWS does not reveal what exists (#72, #73).
    */
-  readableVersion(ctx: RequestContext, ref: LayerVersionRef): LayerVersionRow {
+  async readableVersion(ctx: RequestContext, ref: LayerVersionRef): Promise<LayerVersion> {
     const own = ref.accountId === ctx.accountId && ref.region === ctx.region;
     const row =
       ref.region === ctx.region
-        ? this.store.getVersion(ref.accountId, ref.region, ref.name, ref.version)
+        ? await this.store.getVersion(ref.accountId, ref.region, ref.name, ref.version)
         : undefined;
     if (own) {
       if (!row) {
@@ -132,7 +130,7 @@ export class LayerService {
     if (
       row &&
       allowsGetLayerVersion(
-        this.store.statements(row.layer_id, row.version),
+        await this.store.statements(row.layerId, row.version),
         ctx.accountId,
         this.organizations,
       )
@@ -148,14 +146,14 @@ export class LayerService {
    * A version to attach to a function in the caller's region (§3 #61, #63, #71–#73): the caller's own must be in
    * that region and exist (else InvalidParameterValueException); another account's must be readable (else 403).
    */
-  versionForAttach(ctx: RequestContext, ref: LayerVersionRef): LayerVersionRow {
+  async versionForAttach(ctx: RequestContext, ref: LayerVersionRef): Promise<LayerVersion> {
     if (ref.accountId !== ctx.accountId) {
       return this.readableVersion(ctx, ref);
     }
     if (ref.region !== ctx.region) {
       throw new InvalidParameterValueException(LAYER_MESSAGES.otherRegion(ctx.region));
     }
-    const row = this.store.getVersion(ref.accountId, ref.region, ref.name, ref.version);
+    const row = await this.store.getVersion(ref.accountId, ref.region, ref.name, ref.version);
     if (!row) {
       throw new InvalidParameterValueException(LAYER_MESSAGES.versionNotFound(layerVersionArn(ref)));
     }
@@ -163,39 +161,49 @@ export class LayerService {
   }
 
   /** ListLayerVersions: the caller's own layer only, newest first. */
-  listVersions(
+  async listVersions(
     ctx: RequestContext,
     layerName: string,
     filter: VersionFilter,
     marker: string | undefined,
     maxItems: number | undefined,
-  ): Page<LayerVersionRow> {
+  ): Promise<Page<LayerVersion>> {
     const ref = this.layerRef(ctx, layerName);
     this.requireOwner(ctx, ref, "lambda:ListLayerVersions", layerArn(ref));
     const before = marker === undefined ? Number.MAX_SAFE_INTEGER : decodeMarker(marker, "number");
     const limit = maxItems ?? MAX_PAGE;
-    const rows = this.store.listVersions(ref.accountId, ref.region, ref.name, filter, before, limit + 1);
+    const rows = await this.store.listVersions(
+      ref.accountId,
+      ref.region,
+      ref.name,
+      filter,
+      before,
+      limit + 1,
+    );
     return paged(rows, limit, (last) => last.version);
   }
 
   /** ListLayers: the caller's layers in its region, by name, each with its newest matching version. */
-  listLayers(
+  async listLayers(
     ctx: RequestContext,
     filter: VersionFilter,
     marker: string | undefined,
     maxItems: number | undefined,
-  ): Page<LayerVersionRow> {
+  ): Promise<Page<LayerVersion>> {
     const after = marker === undefined ? "" : decodeMarker(marker, "string");
     const limit = maxItems ?? MAX_PAGE;
-    const rows = this.store.listLayers(ctx.accountId, ctx.region, filter, after, limit + 1);
+    const rows = await this.store.listLayers(ctx.accountId, ctx.region, filter, after, limit + 1);
     return paged(rows, limit, (last) => last.name);
   }
 
   /** DeleteLayerVersion: idempotent (#33–#35); the blob goes once nothing references it. */
-  deleteVersion(ctx: RequestContext, ref: LayerVersionRef): void {
+  async deleteVersion(ctx: RequestContext, ref: LayerVersionRef): Promise<void> {
     this.requireOwner(ctx, ref, "lambda:DeleteLayerVersion", layerVersionArn(ref));
-    if (this.store.deleteVersion(ref.accountId, ref.region, ref.name, ref.version)) {
-      this.code.collect();
+    const deleted = await this.storage.transaction(() =>
+      this.store.deleteVersion(ref.accountId, ref.region, ref.name, ref.version),
+    );
+    if (deleted) {
+      await this.code.collect();
     }
   }
 }

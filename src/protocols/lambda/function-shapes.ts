@@ -4,10 +4,9 @@
  * CreateFunction answers while the function is Pending, the updates while LastUpdateStatus is InProgress, and
  * reads once it is Active and Successful; list items carry no state members.
  */
-import { createHash } from "node:crypto";
-import { functionArn, partitionOf } from "../../arn.js";
-import { codeSha256Of } from "../../storage/code.js";
-import type { FunctionLayerRow, FunctionRow } from "../../storage/sqlite/functions.js";
+import { functionArn, partitionOf, runtimeVersionArn } from "../../arn.js";
+import { codeSha256Of } from "../../domain/code.js";
+import type { FunctionVersion } from "../../storage/types.js";
 
 /** Which moment of the function's life an answer describes. */
 export type ConfigurationView = "created" | "updated" | "read" | "listed";
@@ -44,60 +43,46 @@ export interface FunctionConfigurationWire {
   LoggingConfig: Record<string, string>;
 }
 
-/** The `arn:aws:lambda:<region>::runtime:<hex>` AWS reports for a runtime; stable per runtime and region. */
-export function runtimeVersionArn(region: string, runtime: string): string {
-  const hex = createHash("sha256").update(`lamina:${runtime}`).digest("hex");
-  return `arn:${partitionOf(region)}:lambda:${region}::runtime:${hex}`;
-}
-
 /** The function's unqualified ARN, or qualified when the caller named a qualifier. */
-export function arnOfRow(row: FunctionRow, qualifier?: string): string {
+export function arnOf(fn: FunctionVersion, qualifier?: string): string {
   return functionArn(
-    { partition: partitionOf(row.region), region: row.region, accountId: row.account_id, name: row.name },
+    { partition: partitionOf(fn.region), region: fn.region, accountId: fn.accountId, name: fn.name },
     qualifier,
   );
 }
 
-/** The default log group Lambda names after the function. */
-export function defaultLoggingConfig(name: string): Record<string, string> {
-  return { LogFormat: "Text", LogGroup: `/aws/lambda/${name}` };
-}
-
 /** FunctionConfiguration as AWS shows it at the given moment. */
 export function toConfigurationWire(
-  row: FunctionRow,
-  layers: readonly FunctionLayerRow[],
+  fn: FunctionVersion,
   view: ConfigurationView,
   qualifier?: string,
 ): FunctionConfigurationWire {
   const out: FunctionConfigurationWire = {
-    FunctionName: row.name,
-    FunctionArn: arnOfRow(row, qualifier),
-    ...(row.runtime !== null && { Runtime: row.runtime }),
-    Role: row.role,
-    ...(row.handler !== null && { Handler: row.handler }),
-    CodeSize: row.code_size,
-    Description: row.description,
-    Timeout: row.timeout,
-    MemorySize: row.memory_size,
-    LastModified: row.last_modified,
-    CodeSha256: codeSha256Of(row.code_sha256),
-    Version: "$LATEST",
-    ...(row.environment !== null && {
-      Environment: { Variables: JSON.parse(row.environment) as Record<string, string> },
-    }),
-    TracingConfig: { Mode: row.tracing_mode },
-    RevisionId: row.revision_id,
-    ...(layers.length > 0 && { Layers: layers.map((l) => ({ Arn: l.arn, CodeSize: l.code_size })) }),
+    FunctionName: fn.name,
+    FunctionArn: arnOf(fn, qualifier),
+    ...(fn.runtime !== undefined && { Runtime: fn.runtime }),
+    Role: fn.role,
+    ...(fn.handler !== undefined && { Handler: fn.handler }),
+    CodeSize: fn.codeSize,
+    Description: fn.description,
+    Timeout: fn.timeout,
+    MemorySize: fn.memorySize,
+    LastModified: fn.lastModified,
+    CodeSha256: codeSha256Of(fn.sha256Hex),
+    Version: fn.qualifier,
+    ...(fn.environment !== undefined && { Environment: { Variables: { ...fn.environment } } }),
+    TracingConfig: { Mode: fn.tracingMode },
+    RevisionId: fn.revisionId,
+    ...(fn.layers.length > 0 && { Layers: fn.layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize })) }),
     PackageType: "Zip",
-    Architectures: JSON.parse(row.architectures) as string[],
-    EphemeralStorage: { Size: row.ephemeral_storage },
+    Architectures: [...fn.architectures],
+    EphemeralStorage: { Size: fn.ephemeralStorage },
     SnapStart: { ApplyOn: "None", OptimizationStatus: "Off" },
     ...(view !== "listed" &&
-      row.runtime !== null && {
-        RuntimeVersionConfig: { RuntimeVersionArn: runtimeVersionArn(row.region, row.runtime) },
+      fn.runtime !== undefined && {
+        RuntimeVersionConfig: { RuntimeVersionArn: runtimeVersionArn(fn.region, fn.runtime) },
       }),
-    LoggingConfig: JSON.parse(row.logging_config) as Record<string, string>,
+    LoggingConfig: { ...fn.loggingConfig },
   };
   return withState(out, view);
 }

@@ -9,7 +9,7 @@ import {
   structureMember,
 } from "./members.js";
 import type { Call, Handler } from "./types.js";
-import { codeLocation } from "./layer-shapes.js";
+import { codeLocation } from "../lamina/internal.js";
 import { Constraint, Violations } from "../../validation.js";
 import { checkLayerList } from "../../domain/functions/layer-resolution.js";
 import type { CodeInput, FunctionService, FunctionView } from "../../domain/functions/service.js";
@@ -23,6 +23,7 @@ import {
   FUNCTION_MESSAGES,
   type ConfigurationInput,
 } from "../../domain/functions/validate.js";
+import { LATEST } from "../../arn.js";
 import { InvalidParameterValueException } from "../../errors.js";
 
 /** The operations this module serves. */
@@ -83,7 +84,7 @@ function readConfiguration(body: Body): ConfigurationInput & {
 /** Handlers for the function operations. */
 export function functionHandlers(functions: FunctionService): Record<FunctionOperation, Handler> {
   const configuration = (view: FunctionView, moment: "created" | "updated" | "read") =>
-    toConfigurationWire(view.row, view.layers, moment, view.qualifier);
+    toConfigurationWire(view.fn, moment, view.qualifier);
 
   const namespaced = (call: Call) => {
     const name = call.params.FunctionName ?? "";
@@ -125,25 +126,25 @@ export function functionHandlers(functions: FunctionService): Record<FunctionOpe
       return { body: configuration(view, "created") };
     },
 
-    GetFunction: (call) => {
+    GetFunction: async (call) => {
       const { name, qualifier } = namespaced(call);
-      const view = functions.get(call.ctx, name, qualifier);
-      const tags = view.row.tags === null ? undefined : (JSON.parse(view.row.tags) as Record<string, string>);
+      const view = await functions.get(call.ctx, name, qualifier);
+      const tags = view.fn.tags;
       return {
         body: {
           Configuration: configuration(view, "read"),
-          Code: { RepositoryType: "S3", Location: codeLocation(call.baseUrl, view.row.code_sha256) },
+          Code: { RepositoryType: "S3", Location: codeLocation(call.baseUrl, view.fn.sha256Hex) },
           ...(tags && { Tags: tags }),
         },
       };
     },
 
-    GetFunctionConfiguration: (call) => {
+    GetFunctionConfiguration: async (call) => {
       const { name, qualifier } = namespaced(call);
-      return { body: configuration(functions.get(call.ctx, name, qualifier), "read") };
+      return { body: configuration(await functions.get(call.ctx, name, qualifier), "read") };
     },
 
-    ListFunctions: (call) => {
+    ListFunctions: async (call) => {
       const v = new Violations();
       v.string(call.query.get("MasterRegion") ?? undefined, "masterRegion", {
         pattern: MASTER_REGION_PATTERN,
@@ -160,18 +161,18 @@ export function functionHandlers(functions: FunctionService): Record<FunctionOpe
         v.range(maxItems, "maxItems", 1, 10000);
       }
       v.throwIfAny();
-      const page = functions.list(call.ctx, call.query.get("Marker") ?? undefined, maxItems);
+      const page = await functions.list(call.ctx, call.query.get("Marker") ?? undefined, maxItems);
       // With FunctionVersion=ALL every version is listed, qualified; only $LATEST exists here.
-      const qualifier = functionVersion === "ALL" ? "$LATEST" : undefined;
+      const qualifier = functionVersion === "ALL" ? LATEST : undefined;
       return {
         body: {
-          Functions: page.items.map((f) => toConfigurationWire(f.row, f.layers, "listed", qualifier)),
+          Functions: page.items.map((f) => toConfigurationWire(f, "listed", qualifier)),
           NextMarker: page.nextMarker,
         },
       };
     },
 
-    UpdateFunctionConfiguration: (call) => {
+    UpdateFunctionConfiguration: async (call) => {
       const name = call.params.FunctionName ?? "";
       const v = new Violations();
       checkFunctionName(v, name);
@@ -179,7 +180,7 @@ export function functionHandlers(functions: FunctionService): Record<FunctionOpe
       checkConfiguration(v, config);
       checkLayerList(v, config.layers);
       v.throwIfAny();
-      const view = functions.updateConfiguration(call.ctx, name, {
+      const view = await functions.updateConfiguration(call.ctx, name, {
         ...config,
         revisionId: stringMember(call.body, "RevisionId"),
       });
@@ -205,9 +206,9 @@ export function functionHandlers(functions: FunctionService): Record<FunctionOpe
       return { body: configuration(view, "updated") };
     },
 
-    DeleteFunction: (call) => {
+    DeleteFunction: async (call) => {
       const { name, qualifier } = namespaced(call);
-      functions.delete(call.ctx, name, qualifier);
+      await functions.delete(call.ctx, name, qualifier);
       // botocore's model says 200, but AWS answers 204 with no body (research §11).
       return { status: 204 };
     },

@@ -11,7 +11,7 @@ import type { Executor, InvokeResult } from "../../execution/executor.js";
 import { RuntimeUnavailableError } from "../../execution/runtimes.js";
 import { logTail } from "../../execution/logs.js";
 import type { FunctionService, FunctionView } from "../../domain/functions/service.js";
-import { arnOfRow } from "./function-shapes.js";
+import { arnOf } from "./function-shapes.js";
 import { checkNamespacedFunctionName } from "../../domain/functions/validate.js";
 import type { Call, Handler, Reply } from "./types.js";
 import { Constraint, Violations } from "../../validation.js";
@@ -53,11 +53,11 @@ export function invokeHandlers(
   /** Runs one invocation; a runtime lamina cannot start becomes AWS's answer for it. */
   const run = async (view: FunctionView, requestId: string, payload: Buffer, clientContext?: string) => {
     try {
-      return await executor.invoke(view, {
+      return await executor.invoke(view.fn, {
         requestId,
         payload,
         clientContext,
-        invokedFunctionArn: arnOfRow(view.row, view.qualifier),
+        invokedFunctionArn: arnOf(view.fn, view.qualifier),
       });
     } catch (err) {
       if (err instanceof RuntimeUnavailableError && err.errorType === "Runtime.InvalidEntrypoint") {
@@ -101,7 +101,7 @@ export function invokeHandlers(
         );
       }
       const payload = payloadOf(call.rawBody);
-      const view = functions.get(call.ctx, name, qualifier);
+      const view = await functions.get(call.ctx, name, qualifier);
       const clientContext =
         clientContextB64 === undefined ? undefined : Buffer.from(clientContextB64, "base64").toString("utf8");
       if (invocationType === "DryRun") {
@@ -114,14 +114,14 @@ export function invokeHandlers(
           requestId,
           run: async () => !(await run(view, requestId, payload, clientContext)).functionError,
         });
-        return { status: 202, headers: { "X-Amz-Executed-Version": "$LATEST" } };
+        return { status: 202, headers: { "X-Amz-Executed-Version": view.fn.qualifier } };
       }
       const result = await run(view, call.ctx.requestId, payload, clientContext);
       return {
         status: 200,
         rawBody: result.payload,
         headers: {
-          "X-Amz-Executed-Version": "$LATEST",
+          "X-Amz-Executed-Version": view.fn.qualifier,
           ...(result.functionError && { "X-Amz-Function-Error": "Unhandled" }),
           ...(logType === "Tail" && { "X-Amz-Log-Result": logTail(result.log) }),
         },

@@ -54,8 +54,8 @@ export function layerHandlers(
   layers: LayerService,
   permissions: LayerPermissionService,
 ): Record<LayerOperation, Handler> {
-  const read = (ctx: RequestContext, ref: LayerVersionRef, baseUrl: string) => ({
-    body: toLayerVersionWire(layers.readableVersion(ctx, ref), baseUrl),
+  const read = async (ctx: RequestContext, ref: LayerVersionRef, baseUrl: string) => ({
+    body: toLayerVersionWire(await layers.readableVersion(ctx, ref), baseUrl),
   });
 
   return {
@@ -92,34 +92,34 @@ export function layerHandlers(
       return read(call.ctx, ref, call.baseUrl);
     },
 
-    ListLayers: (call) => {
+    ListLayers: async (call) => {
       const v = new Violations();
       const q = parseListQuery(call.query, v);
       v.throwIfAny();
       const filter = { runtime: q.compatibleRuntime, architecture: q.compatibleArchitecture };
-      const page = layers.listLayers(call.ctx, filter, q.marker, q.maxItems);
+      const page = await layers.listLayers(call.ctx, filter, q.marker, q.maxItems);
       return { body: { Layers: page.items.map(toLayersListItem), NextMarker: page.nextMarker } };
     },
 
-    ListLayerVersions: (call) => {
+    ListLayerVersions: async (call) => {
       const v = new Violations();
       const q = parseListQuery(call.query, v);
       const layerName = label(call, "LayerName");
       checkLayerName(v, layerName);
       v.throwIfAny();
       const filter = { runtime: q.compatibleRuntime, architecture: q.compatibleArchitecture };
-      const page = layers.listVersions(call.ctx, layerName, filter, q.marker, q.maxItems);
+      const page = await layers.listVersions(call.ctx, layerName, filter, q.marker, q.maxItems);
       return {
         body: { LayerVersions: page.items.map(toLayerVersionsListItem), NextMarker: page.nextMarker },
       };
     },
 
-    DeleteLayerVersion: (call) => {
-      layers.deleteVersion(call.ctx, versionRef(layers, call));
+    DeleteLayerVersion: async (call) => {
+      await layers.deleteVersion(call.ctx, versionRef(layers, call));
       return {};
     },
 
-    AddLayerVersionPermission: (call) => {
+    AddLayerVersionPermission: async (call) => {
       const input = {
         statementId: stringMember(call.body, "StatementId"),
         action: stringMember(call.body, "Action"),
@@ -127,7 +127,7 @@ export function layerHandlers(
         organizationId: stringMember(call.body, "OrganizationId"),
       };
       const ref = versionRef(layers, call, (v) => validateAddPermission(v, input));
-      const result = permissions.add(call.ctx, ref, {
+      const result = await permissions.add(call.ctx, ref, {
         statementId: input.statementId ?? "",
         principal: input.principal ?? "",
         organizationId: input.organizationId,
@@ -136,15 +136,15 @@ export function layerHandlers(
       return { body: { Statement: result.statement, RevisionId: result.revisionId } };
     },
 
-    GetLayerVersionPolicy: (call) => {
-      const result = permissions.get(call.ctx, versionRef(layers, call));
+    GetLayerVersionPolicy: async (call) => {
+      const result = await permissions.get(call.ctx, versionRef(layers, call));
       return { body: { Policy: result.policy, RevisionId: result.revisionId } };
     },
 
-    RemoveLayerVersionPermission: (call) => {
+    RemoveLayerVersionPermission: async (call) => {
       const statementId = label(call, "StatementId");
       const ref = versionRef(layers, call, (v) => checkStatementId(v, statementId));
-      permissions.remove(call.ctx, ref, statementId, revisionIdOf(call));
+      await permissions.remove(call.ctx, ref, statementId, revisionIdOf(call));
       return {};
     },
   };

@@ -1,11 +1,16 @@
 /** lamina's own endpoints under `/_lamina/`: health, and downloads of stored zips (`Content.Location`). */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { BlobStore } from "../../storage/local-blobs/blobs.js";
+import type { BlobStore } from "../../storage/types.js";
 import { UnknownOperationException } from "../../errors.js";
 import { writeError } from "../lambda/respond.js";
 import type { ProtocolAdapter } from "../http.js";
 
 const CODE_PATH_RE = /^\/_lamina\/code\/([0-9a-f]{64})$/;
+
+/** Where lamina serves a stored zip (`Content.Location`, GetFunction's `Code.Location`). */
+export function codeLocation(baseUrl: string, sha256Hex: string): string {
+  return `${baseUrl}/_lamina/code/${sha256Hex}`;
+}
 
 /** The `/_lamina/*` adapter: lamina's own endpoints, beside the AWS protocols. */
 export function laminaAdapter(version: string, blobs: BlobStore): ProtocolAdapter {
@@ -54,7 +59,7 @@ async function sendBlob(req: IncomingMessage, res: ServerResponse, blobs: BlobSt
     res.end();
     return;
   }
-  const stream = blobs.read(sha);
+  const stream = blobs.open(sha);
   stream.on("error", () => res.destroy());
   stream.pipe(res);
 }

@@ -1,33 +1,36 @@
 /**
- * Content-addressed zip files: `blobs/<aa>/<sha256 hex>`. A blob is written to `blobs/tmp/`, fsynced, renamed into
- * place and its directory fsynced, all before the database row that references it commits; so a row never
- * points at a missing or half-written file. Files nobody references are removed by `collect()`, and at start-up
- * by `sweep()`, which also clears temp files left by a crash.
+ * The local BlobStore: content-addressed zip files, `blobs/<aa>/<sha256 hex>`. A blob is written to `blobs/tmp/`,
+ * fsynced, renamed into place and its directory fsynced, all before the database row that references it commits;
+ * so a row never points at a missing or half-written file. Files nobody references are removed through
+ * `CodeStore.collect()`, and at start-up by `sweep()`, which also clears temp files left by a crash.
  */
 import { randomUUID } from "node:crypto";
 import { createReadStream, mkdirSync, readdirSync, rmSync, type ReadStream } from "node:fs";
 import { open, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { BlobStore } from "../types.js";
 
-/** Stores and serves zip bytes by their SHA-256. */
-export class BlobStore {
+/** Stores and serves zip bytes by their SHA-256 in a local directory. */
+export class LocalBlobStore implements BlobStore {
   private readonly tmpDir: string;
-  /** Hashes being written or about to be referenced; `collect()` never removes these. */
-  private readonly pinned = new Map<string, number>();
 
   constructor(private readonly dir: string) {
     this.tmpDir = join(dir, "tmp");
     mkdirSync(this.tmpDir, { recursive: true });
   }
 
-  /** Where the blob with this hex digest lives. */
-  path(sha256Hex: string): string {
+  /** The blob's own file: local blobs need no materializing. */
+  async localPath(sha256Hex: string): Promise<string> {
+    return this.path(sha256Hex);
+  }
+
+  private path(sha256Hex: string): string {
     return join(this.dir, sha256Hex.slice(0, 2), sha256Hex);
   }
 
   /**
-   * Makes sure the bytes are durably stored under their hash. The caller pins the hash first and unpins it once
-   * the referencing row has committed (or failed), so a concurrent collection cannot remove it in between.
+   * Makes sure the bytes are durably stored under their hash. The caller (CodeStore) pins the hash first and
+   * unpins it once the referencing row has committed (or failed), so a concurrent collection cannot remove it.
    */
   async put(sha256Hex: string, bytes: Uint8Array): Promise<void> {
     const target = this.path(sha256Hex);
@@ -49,7 +52,7 @@ export class BlobStore {
   }
 
   /** A stream of the blob's bytes. */
-  read(sha256Hex: string): ReadStream {
+  open(sha256Hex: string): ReadStream {
     return createReadStream(this.path(sha256Hex));
   }
 
@@ -62,36 +65,16 @@ export class BlobStore {
     }
   }
 
-  /** Protects a hash from collection until `unpin`. */
-  pin(sha256Hex: string): void {
-    this.pinned.set(sha256Hex, (this.pinned.get(sha256Hex) ?? 0) + 1);
-  }
-
-  /** Releases one `pin`. */
-  unpin(sha256Hex: string): void {
-    const n = (this.pinned.get(sha256Hex) ?? 1) - 1;
-    if (n <= 0) {
-      this.pinned.delete(sha256Hex);
-    } else {
-      this.pinned.set(sha256Hex, n);
-    }
-  }
-
-  /** Whether a hash is pinned. */
-  isPinned(sha256Hex: string): boolean {
-    return this.pinned.has(sha256Hex);
-  }
-
-  /** Removes the file of a blob that is no longer referenced. */
-  remove(sha256Hex: string): void {
+  /** Removes the file of a blob that is no longer referenced; unlinked before this returns its promise. */
+  async delete(sha256Hex: string): Promise<void> {
     rmSync(this.path(sha256Hex), { force: true });
   }
 
   /**
    * Start-up clean-up: deletes leftover temp files and every blob file whose hash `isReferenced` rejects.
-   * Synchronous on purpose: it runs before the server accepts requests.
+   * Synchronous inside on purpose: it runs before the server accepts requests.
    */
-  sweep(isReferenced: (sha256Hex: string) => boolean): { tempFiles: number; orphans: number } {
+  async sweep(isReferenced: (sha256Hex: string) => boolean): Promise<{ tempFiles: number; orphans: number }> {
     let tempFiles = 0;
     let orphans = 0;
     for (const name of readdirSync(this.tmpDir)) {

@@ -1,8 +1,13 @@
-/** SQL for functions and the layer versions attached to them; statements prepared once, methods synchronous. */
+/**
+ * The functions repository on SQLite: functions and the layer versions attached to them. Statements are prepared
+ * once; JSON columns are decoded here, once, into FunctionVersion records.
+ */
+import { LATEST } from "../../arn.js";
+import type { FunctionFields, FunctionLayer, FunctionRepository, FunctionVersion } from "../types.js";
 import type { Db } from "./db.js";
 
 /** A function row as stored. */
-export interface FunctionRow {
+interface FunctionRow {
   readonly id: number;
   readonly account_id: string;
   readonly region: string;
@@ -25,15 +30,61 @@ export interface FunctionRow {
   readonly tags: string | null;
 }
 
-/** A layer version as a function holds it. */
-export interface FunctionLayerRow {
+interface FunctionLayerRow {
   readonly arn: string;
   readonly code_sha256: string;
   readonly code_size: number;
 }
 
-/** The configurable members of a function, as stored. */
-export type FunctionFields = Omit<FunctionRow, "id" | "account_id" | "region" | "name">;
+/** The stored columns of a function's members. */
+function columnsOf(f: FunctionFields): Omit<FunctionRow, "id" | "account_id" | "region" | "name"> {
+  return {
+    runtime: f.runtime ?? null,
+    handler: f.handler ?? null,
+    role: f.role,
+    description: f.description,
+    timeout: f.timeout,
+    memory_size: f.memorySize,
+    environment: f.environment ? JSON.stringify(f.environment) : null,
+    architectures: JSON.stringify(f.architectures),
+    tracing_mode: f.tracingMode,
+    ephemeral_storage: f.ephemeralStorage,
+    logging_config: JSON.stringify(f.loggingConfig),
+    code_sha256: f.sha256Hex,
+    code_size: f.codeSize,
+    last_modified: f.lastModified,
+    revision_id: f.revisionId,
+    tags: f.tags && Object.keys(f.tags).length > 0 ? JSON.stringify(f.tags) : null,
+  };
+}
+
+function toFunctionVersion(row: FunctionRow, layers: readonly FunctionLayerRow[]): FunctionVersion {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    region: row.region,
+    name: row.name,
+    qualifier: LATEST,
+    runtime: row.runtime ?? undefined,
+    handler: row.handler ?? undefined,
+    role: row.role,
+    description: row.description,
+    timeout: row.timeout,
+    memorySize: row.memory_size,
+    environment:
+      row.environment === null ? undefined : (JSON.parse(row.environment) as Record<string, string>),
+    architectures: JSON.parse(row.architectures) as string[],
+    tracingMode: row.tracing_mode,
+    ephemeralStorage: row.ephemeral_storage,
+    loggingConfig: JSON.parse(row.logging_config) as Record<string, string>,
+    sha256Hex: row.code_sha256,
+    codeSize: row.code_size,
+    lastModified: row.last_modified,
+    revisionId: row.revision_id,
+    tags: row.tags === null ? undefined : (JSON.parse(row.tags) as Record<string, string>),
+    layers: layers.map((l) => ({ arn: l.arn, sha256Hex: l.code_sha256, codeSize: l.code_size })),
+  };
+}
 
 function prepareStatements(db: Db) {
   const q = (sql: string) => db.prepare(sql);
@@ -69,52 +120,54 @@ function prepareStatements(db: Db) {
 }
 
 /** The functions tables. */
-export class FunctionStore {
+export class SqliteFunctions implements FunctionRepository {
   private readonly s: ReturnType<typeof prepareStatements>;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.s = prepareStatements(db);
   }
 
-  /** Runs `fn` in one transaction. */
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+  async insert(
+    accountId: string,
+    region: string,
+    name: string,
+    fields: FunctionFields,
+    layers: readonly FunctionLayer[],
+  ): Promise<FunctionVersion> {
+    const { id } = this.s.insert.get({ ...columnsOf(fields), account_id: accountId, region, name }) as {
+      id: number;
+    };
+    this.setLayers(id, layers);
+    const created = await this.get(accountId, region, name);
+    if (!created) {
+      throw new Error(`function ${name} vanished inside its transaction`);
+    }
+    return created;
   }
 
-  /** Inserts a function; throws SQLITE_CONSTRAINT_UNIQUE when the name is taken. */
-  insert(accountId: string, region: string, name: string, fields: FunctionFields): number {
-    const row = this.s.insert.get({ ...fields, account_id: accountId, region, name }) as { id: number };
-    return row.id;
+  async update(id: number, fields: FunctionFields, layers?: readonly FunctionLayer[]): Promise<void> {
+    this.s.update.run({ ...columnsOf(fields), id });
+    if (layers) {
+      this.setLayers(id, layers);
+    }
   }
 
-  /** Rewrites a function's fields. */
-  update(id: number, fields: FunctionFields): void {
-    this.s.update.run({ ...fields, id });
+  async get(accountId: string, region: string, name: string): Promise<FunctionVersion | undefined> {
+    const row = this.s.get.get(accountId, region, name) as FunctionRow | undefined;
+    return row && toFunctionVersion(row, this.s.layers.all(row.id) as FunctionLayerRow[]);
   }
 
-  /** One function, or undefined. */
-  get(accountId: string, region: string, name: string): FunctionRow | undefined {
-    return this.s.get.get(accountId, region, name) as FunctionRow | undefined;
+  async list(accountId: string, region: string, after: string, limit: number): Promise<FunctionVersion[]> {
+    const rows = this.s.list.all(accountId, region, after, limit) as FunctionRow[];
+    return rows.map((row) => toFunctionVersion(row, this.s.layers.all(row.id) as FunctionLayerRow[]));
   }
 
-  /** Functions named after `after`, by name. */
-  list(accountId: string, region: string, after: string, limit: number): FunctionRow[] {
-    return this.s.list.all(accountId, region, after, limit) as FunctionRow[];
-  }
-
-  /** Deletes a function and its layer references. */
-  delete(id: number): void {
+  async delete(id: number): Promise<void> {
     this.s.delete.run(id);
   }
 
-  /** A function's layers, in the order given. */
-  layers(id: number): FunctionLayerRow[] {
-    return this.s.layers.all(id) as FunctionLayerRow[];
-  }
-
-  /** Replaces a function's layers. */
-  setLayers(id: number, layers: readonly FunctionLayerRow[]): void {
+  private setLayers(id: number, layers: readonly FunctionLayer[]): void {
     this.s.clearLayers.run(id);
-    layers.forEach((l, i) => this.s.addLayer.run(id, i, l.arn, l.code_sha256, l.code_size));
+    layers.forEach((l, i) => this.s.addLayer.run(id, i, l.arn, l.sha256Hex, l.codeSize));
   }
 }

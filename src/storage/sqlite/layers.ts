@@ -1,33 +1,60 @@
 /**
- * SQL for layers, their versions and their policy statements. Statements are prepared once; every method is
- * synchronous, so a caller's multi-step change inside `transaction()` is atomic and serialised.
+ * The layers repository on SQLite: layers, their versions and their policy statements. Statements are prepared
+ * once; JSON columns are decoded here, once, into LayerVersion records.
  */
+import type {
+  LayerRepository,
+  LayerVersion,
+  NewLayerVersion,
+  PolicyStatement,
+  VersionFilter,
+} from "../types.js";
 import type { Db } from "./db.js";
-import type { LayerVersionRow } from "../../protocols/lambda/layer-shapes.js";
 
-/** Filters of ListLayers and ListLayerVersions. */
-export interface VersionFilter {
-  readonly runtime?: string | undefined;
-  readonly architecture?: string | undefined;
-}
-
-/** A new version's stored members. */
-export interface NewLayerVersion {
+/** A layer version row joined with its layer's identity, as SQLite returns it. */
+interface LayerVersionRow {
+  readonly layer_id: number;
+  readonly account_id: string;
+  readonly region: string;
+  readonly name: string;
+  readonly version: number;
   readonly description: string;
-  readonly licenseInfo: string | undefined;
-  readonly compatibleRuntimes: readonly string[] | undefined;
-  readonly compatibleArchitectures: readonly string[] | undefined;
-  readonly createdDate: string;
-  readonly sha256Hex: string;
-  readonly codeSize: number;
+  readonly license_info: string | null;
+  readonly compatible_runtimes: string | null;
+  readonly compatible_architectures: string | null;
+  readonly created_date: string;
+  readonly code_sha256: string;
+  readonly code_size: number;
+  readonly policy_revision_id: string | null;
 }
 
-/** A policy statement row. */
-export interface StatementRow {
+interface StatementRow {
   readonly sid: string;
   readonly statement: string;
   readonly principal_account: string | null;
   readonly organization_id: string | null;
+}
+
+function toLayerVersion(row: LayerVersionRow): LayerVersion {
+  return {
+    layerId: row.layer_id,
+    accountId: row.account_id,
+    region: row.region,
+    name: row.name,
+    version: row.version,
+    description: row.description,
+    licenseInfo: row.license_info ?? undefined,
+    compatibleRuntimes:
+      row.compatible_runtimes === null ? undefined : (JSON.parse(row.compatible_runtimes) as string[]),
+    compatibleArchitectures:
+      row.compatible_architectures === null
+        ? undefined
+        : (JSON.parse(row.compatible_architectures) as string[]),
+    createdDate: row.created_date,
+    sha256Hex: row.code_sha256,
+    codeSize: row.code_size,
+    policyRevisionId: row.policy_revision_id ?? undefined,
+  };
 }
 
 const VERSION_COLUMNS = `
@@ -82,29 +109,18 @@ function prepareStatements(db: Db) {
 }
 
 /** The layers tables. */
-export class LayerStore {
+export class SqliteLayers implements LayerRepository {
   private readonly s: ReturnType<typeof prepareStatements>;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.s = prepareStatements(db);
   }
 
-  /** Runs `fn` in one transaction (nested calls join the outer one). */
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
-
-  /** Takes the next version number of a layer, creating the layer on first use. Call inside a transaction. */
-  nextVersion(accountId: string, region: string, name: string): { layerId: number; version: number } {
-    const row = this.s.upsertLayer.get(accountId, region, name) as { id: number; last_version: number };
-    return { layerId: row.id, version: row.last_version };
-  }
-
-  /** Inserts a version whose number came from `nextVersion`. */
-  insertVersion(layerId: number, version: number, v: NewLayerVersion): void {
+  async publish(accountId: string, region: string, name: string, v: NewLayerVersion): Promise<LayerVersion> {
+    const next = this.s.upsertLayer.get(accountId, region, name) as { id: number; last_version: number };
     this.s.insertVersion.run({
-      layerId,
-      version,
+      layerId: next.id,
+      version: next.last_version,
       description: v.description,
       licenseInfo: v.licenseInfo ?? null,
       compatibleRuntimes: v.compatibleRuntimes ? JSON.stringify(v.compatibleRuntimes) : null,
@@ -113,23 +129,32 @@ export class LayerStore {
       sha256Hex: v.sha256Hex,
       codeSize: v.codeSize,
     });
+    const row = await this.getVersion(accountId, region, name, next.last_version);
+    if (!row) {
+      throw new Error("inserted layer version not found");
+    }
+    return row;
   }
 
-  /** One existing version, or undefined. */
-  getVersion(accountId: string, region: string, name: string, version: number): LayerVersionRow | undefined {
-    return this.s.getVersion.get(accountId, region, name, version) as LayerVersionRow | undefined;
+  async getVersion(
+    accountId: string,
+    region: string,
+    name: string,
+    version: number,
+  ): Promise<LayerVersion | undefined> {
+    const row = this.s.getVersion.get(accountId, region, name, version) as LayerVersionRow | undefined;
+    return row && toLayerVersion(row);
   }
 
-  /** Versions below `before`, newest first. */
-  listVersions(
+  async listVersions(
     accountId: string,
     region: string,
     name: string,
     filter: VersionFilter,
     before: number,
     limit: number,
-  ): LayerVersionRow[] {
-    return this.s.listVersions.all({
+  ): Promise<LayerVersion[]> {
+    const rows = this.s.listVersions.all({
       accountId,
       region,
       name,
@@ -138,17 +163,17 @@ export class LayerStore {
       runtime: filter.runtime ?? null,
       architecture: filter.architecture ?? null,
     }) as LayerVersionRow[];
+    return rows.map(toLayerVersion);
   }
 
-  /** Layers named after `after`, by name, each with its newest version matching the filter. */
-  listLayers(
+  async listLayers(
     accountId: string,
     region: string,
     filter: VersionFilter,
     after: string,
     limit: number,
-  ): LayerVersionRow[] {
-    return this.s.listLayers.all({
+  ): Promise<LayerVersion[]> {
+    const rows = this.s.listLayers.all({
       accountId,
       region,
       after,
@@ -156,37 +181,39 @@ export class LayerStore {
       runtime: filter.runtime ?? null,
       architecture: filter.architecture ?? null,
     }) as LayerVersionRow[];
+    return rows.map(toLayerVersion);
   }
 
-  /** Deletes a version (its statements cascade); true when one existed. */
-  deleteVersion(accountId: string, region: string, name: string, version: number): boolean {
+  async deleteVersion(accountId: string, region: string, name: string, version: number): Promise<boolean> {
     return this.s.deleteVersion.run(version, accountId, region, name).changes > 0;
   }
 
-  /** A version's policy statements in insertion order. */
-  statements(layerId: number, version: number): StatementRow[] {
-    return this.s.statements.all(layerId, version) as StatementRow[];
+  async statements(layerId: number, version: number): Promise<PolicyStatement[]> {
+    const rows = this.s.statements.all(layerId, version) as StatementRow[];
+    return rows.map((r) => ({
+      sid: r.sid,
+      statement: r.statement,
+      principalAccount: r.principal_account,
+      organizationId: r.organization_id,
+    }));
   }
 
-  /** Appends a statement; throws SQLITE_CONSTRAINT_PRIMARYKEY on a duplicate Sid. */
-  insertStatement(layerId: number, version: number, row: StatementRow): void {
+  async insertStatement(layerId: number, version: number, statement: PolicyStatement): Promise<void> {
     this.s.insertStatement.run({
       layerId,
       version,
-      sid: row.sid,
-      statement: row.statement,
-      principalAccount: row.principal_account,
-      organizationId: row.organization_id,
+      sid: statement.sid,
+      statement: statement.statement,
+      principalAccount: statement.principalAccount,
+      organizationId: statement.organizationId,
     });
   }
 
-  /** Removes a statement; true when it existed. */
-  deleteStatement(layerId: number, version: number, sid: string): boolean {
+  async deleteStatement(layerId: number, version: number, sid: string): Promise<boolean> {
     return this.s.deleteStatement.run(layerId, version, sid).changes > 0;
   }
 
-  /** Sets (or clears, with null) a version's policy RevisionId. */
-  setRevision(layerId: number, version: number, revisionId: string | null): void {
-    this.s.setRevision.run(revisionId, layerId, version);
+  async setRevision(layerId: number, version: number, revisionId: string | undefined): Promise<void> {
+    this.s.setRevision.run(revisionId ?? null, layerId, version);
   }
 }
