@@ -1,6 +1,6 @@
 /**
  * Lambda ARNs: building and parsing, with the patterns AWS's server quotes in its messages.
- * Sources: botocore's model (LayerName, LayerVersionArn shapes) and `../shared/reference/aws-layer-semantics.md`
+ * Sources: botocore's model (LayerName, LayerVersionArn shapes) and `docs/reference/aws-layer-semantics.md`
  * §1.1 and §1.4.
  */
 import { createHash } from "node:crypto";

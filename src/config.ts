@@ -2,6 +2,7 @@
  * lamina's configuration: one zod schema, parsed once. Each option is also an environment variable
  * `LAMINA_<NAME>` (see `ENV_VARS`); command-line flags win over the environment, which wins over defaults.
  */
+import { resolve } from "node:path";
 import { z } from "zod";
 
 const ORGANIZATION_RE = /^o-[a-z0-9]{10,32}$/;
@@ -13,8 +14,16 @@ export const ConfigSchema = z
     host: z.string().min(1).default("127.0.0.1"),
     /** TCP port; 0 picks a free one. */
     port: z.coerce.number().int().min(0).max(65535).default(4580),
-    /** Where `lamina.db` and `blobs/` live. */
-    dataDir: z.string().min(1).default("./.lamina"),
+    /**
+     * Where `lamina.db` and `blobs/` live. Resolved once, here, against the working directory: every path an
+     * environment is built from (code, merged `/opt`, bind mounts, its cwd) derives from it, and a relative one
+     * would mean something else inside the sandbox or from the runtime's own working directory.
+     */
+    dataDir: z
+      .string()
+      .min(1)
+      .default("./.lamina")
+      .transform((dir) => resolve(dir)),
     /** Region of unsigned requests. */
     region: z
       .string()
@@ -22,6 +31,8 @@ export const ConfigSchema = z
       .default("us-east-1"),
     /** pino log level. */
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** Log lines for people (pretty, with a start-up banner) or for machines (JSON); auto: pretty on a terminal. */
+    logFormat: z.enum(["auto", "pretty", "json"]).default("auto"),
     /**
      * Which runtimes CreateFunction and UpdateFunctionConfiguration accept: every runtime of the API (lenient, so
      * old walkthroughs still run), or only those AWS still allows today (aws).
@@ -46,7 +57,11 @@ export const ConfigSchema = z
     /** Whether signatures are checked: lenient reads the access key as the account; strict verifies SigV4. */
     auth: z.enum(["lenient", "strict"]).default("lenient"),
     /** Strict mode's credentials file: `access-key-id,secret-access-key,account-id,user-name` per line. */
-    credentials: z.string().min(1).optional(),
+    credentials: z
+      .string()
+      .min(1)
+      .transform((file) => resolve(file))
+      .optional(),
   })
   .refine((c) => c.auth !== "strict" || c.credentials !== undefined, {
     message: "--auth strict needs --credentials <file>",
@@ -66,6 +81,7 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   dataDir: "LAMINA_DATA_DIR",
   region: "LAMINA_REGION",
   logLevel: "LAMINA_LOG_LEVEL",
+  logFormat: "LAMINA_LOG_FORMAT",
   runtimePolicy: "LAMINA_RUNTIME_POLICY",
   sandbox: "LAMINA_SANDBOX",
   keepAlive: "LAMINA_KEEP_ALIVE",

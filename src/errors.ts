@@ -3,7 +3,7 @@
  * AWS spells per exception. Domain code throws these; `src/http/respond.ts` is the one place that writes them.
  *
  * Body keys follow botocore's model (`lambda/2015-03-31/service-2.json.gz`, the exception shapes' members) and
- * `../shared/reference/aws-layer-semantics.md` §4: some exceptions say `Message`, others `message`; modelled ones
+ * `docs/reference/aws-layer-semantics.md` §4: some exceptions say `Message`, others `message`; modelled ones
  * carry `Type: "User"`, the unmodelled ValidationException carries only `message`.
  */
 

@@ -29,6 +29,12 @@ program
   )
   .addOption(
     new Option(
+      "--log-format <format>",
+      "auto|pretty|json: readable lines and a banner on a terminal, JSON lines otherwise (default auto)",
+    ).env(ENV_VARS.logFormat),
+  )
+  .addOption(
+    new Option(
       "--runtime-policy <policy>",
       "lenient|aws: accept every runtime of the API, or only those AWS still allows (default lenient)",
     ).env(ENV_VARS.runtimePolicy),
@@ -76,6 +82,7 @@ program
       ["dataDir", "dataDir"],
       ["region", "region"],
       ["logLevel", "logLevel"],
+      ["logFormat", "logFormat"],
       ["sandbox", "sandbox"],
       ["runtimePolicy", "runtimePolicy"],
       ["keepAlive", "keepAlive"],

@@ -14,7 +14,7 @@ import { ProcessExecutor, type Executor } from "./execution/executor.js";
 import { CodeCache } from "./execution/filesystem.js";
 import { LogStore } from "./execution/logs.js";
 import { RuntimeCatalog } from "./execution/runtimes.js";
-import { bwrapWorks, type SandboxKind } from "./execution/sandbox.js";
+import { NO_SANDBOX_EFFECTS, noSandboxReason, probeBwrap, type SandboxKind } from "./execution/sandbox.js";
 import { AsyncInvokeQueue } from "./domain/invoke/async-queue.js";
 import { failLambda, lambdaAdapter } from "./protocols/lambda/adapter.js";
 import { laminaAdapter } from "./protocols/lamina/internal.js";
@@ -35,7 +35,8 @@ import { OrganizationStore } from "./storage/sqlite/organizations.js";
 import { StsService } from "./identity/sts.js";
 import { CredentialStore } from "./storage/sqlite/credentials.js";
 import { LayerService } from "./domain/layers/service.js";
-import { createLogger } from "./log.js";
+import { createLogger, wantsPretty } from "./log.js";
+import { startBanner } from "./banner.js";
 import { LocalBlobStore } from "./storage/local-blobs/blobs.js";
 import type { BlobStore } from "./storage/types.js";
 import { CodeStore } from "./storage/code.js";
@@ -67,7 +68,7 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const config = loadConfig(options);
   // Read before anything is opened, so a bad credentials file fails the start cleanly.
   const configuredKeys = config.auth === "strict" ? loadCredentials(config.credentials ?? "") : undefined;
-  const log = options.logger ?? createLogger(config.logLevel);
+  const log = options.logger ?? createLogger(config.logLevel, config.logFormat);
   mkdirSync(config.dataDir, { recursive: true });
   const storage = SqliteStorage.open(join(config.dataDir, "lamina.db"));
   const db = storage.db;
@@ -90,7 +91,7 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
     : new LenientAuthenticator(config.region, issued);
   const layers = new LayerService(storage, code, organizations, clock);
   let endpointUrl = "";
-  const executor = await createExecutor(config, blobs, log, () => endpointUrl);
+  const { executor, sandbox } = await createExecutor(config, blobs, log, () => endpointUrl);
   const functions = new FunctionService(storage, code, layers, clock, config.runtimePolicy, (fn) =>
     executor.retire(fn),
   );
@@ -129,7 +130,10 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   endpointUrl = url;
-  log.info({ url, dataDir: config.dataDir, auth: config.auth }, "lamina is serving");
+  log.info({ url, dataDir: config.dataDir, auth: config.auth, sandbox: sandbox.kind }, "lamina is serving");
+  if (options.logger === undefined && wantsPretty(config.logFormat) && config.logLevel !== "silent") {
+    process.stderr.write(startBanner({ version: VERSION, url, dataDir: config.dataDir, sandbox }));
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -149,27 +153,38 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   };
 }
 
+/** The isolation functions get, and in words why there is none when there is none. */
+export interface SandboxChoice {
+  readonly kind: SandboxKind;
+  readonly missingBecause?: string;
+}
+
 /** The process executor, with the sandbox `--sandbox` asks for (auto: bubblewrap when it works here). */
 async function createExecutor(
   config: Config,
   blobs: BlobStore,
   log: Logger,
   endpoint: () => string,
-): Promise<Executor> {
-  let sandbox: SandboxKind = config.sandbox === "none" ? "none" : "bwrap";
-  if (config.sandbox !== "none" && !bwrapWorks()) {
-    if (config.sandbox === "bwrap") {
-      throw new Error("--sandbox bwrap: bubblewrap is not installed or cannot create namespaces here");
-    }
-    sandbox = "none";
-    log.warn("bubblewrap is not available: functions run as plain processes, without a sandbox");
+): Promise<{ executor: Executor; sandbox: SandboxChoice }> {
+  const probe = config.sandbox === "none" ? undefined : probeBwrap();
+  if (config.sandbox === "bwrap" && probe?.status !== "works") {
+    throw new Error(`--sandbox bwrap: ${noSandboxReason("bwrap", probe ?? { status: "missing" })}`);
+  }
+  const missingBecause = noSandboxReason(config.sandbox, probe ?? { status: "missing" });
+  const sandbox: SandboxChoice = { kind: missingBecause === undefined ? "bwrap" : "none", missingBecause };
+  if (missingBecause !== undefined) {
+    log.warn(`no sandbox: ${missingBecause}. So ${NO_SANDBOX_EFFECTS}. Install bubblewrap to get them.`);
   }
   const cache = new CodeCache(join(config.dataDir, "cache"), blobs);
   await cache.clean();
-  return new ProcessExecutor({
+  const executor = new ProcessExecutor({
     cache,
     catalog: new RuntimeCatalog(log),
-    sandbox,
+    sandbox: sandbox.kind,
+    sandboxNotice:
+      missingBecause === undefined
+        ? undefined
+        : `LAMINA_NOTICE no sandbox (${missingBecause}): ${NO_SANDBOX_EFFECTS}. Install bubblewrap to get them.`,
     logs: new LogStore(join(config.dataDir, "logs")),
     log,
     scratchDir: join(config.dataDir, "cache", "scratch"),
@@ -177,6 +192,7 @@ async function createExecutor(
     maxConcurrency: config.maxConcurrency,
     endpointUrl: endpoint,
   });
+  return { executor, sandbox };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * The model's constraints, checked on the server as AWS does, with AWS's message form:
  * `N validation error(s) detected: Value '<v>' at '<member>' failed to satisfy constraint: <constraint>`,
- * items joined by `; ` (`../shared/reference/aws-layer-semantics.md` §4, "Message-text conventions").
+ * items joined by `; ` (`docs/reference/aws-layer-semantics.md` §4, "Message-text conventions").
  * Each failed constraint is one item; a member's constraints are checked in the order AWS lists them
  * (max length, min length, pattern), as its list-member text shows (§3 #62).
  */

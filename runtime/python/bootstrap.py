@@ -5,7 +5,7 @@ LAMBDA_TASK_ROOT. It plays the part of AWS's ``/var/runtime/bootstrap.py`` plus 
 client: it builds ``sys.path`` the way the managed python3.X runtime does, imports the handler named by
 ``_HANDLER``, then loops over the Runtime API (2018-06-01) at AWS_LAMBDA_RUNTIME_API, calling the handler
 once per invoke. Error types, messages, JSON bodies and log lines follow AWS's (see
-``shared/reference/aws-lambda-execution.md`` sections A3 and A6 in the lamina workspace).
+``docs/reference/aws-lambda-execution.md`` sections A3 and A6).
 
 It must stay importable by every interpreter from 3.6 to 3.13, and it uses only the standard library.
 """

@@ -7,10 +7,10 @@ import { InvalidParameterValueException } from "../errors.js";
 import type { StoredCode } from "../storage/types.js";
 import { summarizeZip, ZipTooLargeError } from "../util/zip.js";
 
-/** Lambda's limit on code plus layers, unzipped (`../shared/reference/aws-layer-semantics.md` §5). */
+/** Lambda's limit on code plus layers, unzipped (`docs/reference/aws-layer-semantics.md` §5). */
 export const MAX_UNZIPPED_SIZE = 262_144_000;
 
-/** AWS's texts for uploads it refuses, `../shared/reference/aws-layer-semantics.md` §3 #12 and #14. */
+/** AWS's texts for uploads it refuses, `docs/reference/aws-layer-semantics.md` §3 #12 and #14. */
 export const ZIP_MESSAGES = {
   notAZip: "Could not unzip uploaded file. Please check your file, then try to upload again.",
   empty: "Uploaded file must be a non-empty zip",

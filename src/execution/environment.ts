@@ -1,7 +1,7 @@
 /**
  * One execution environment: a long-lived runtime process with its own Runtime API, serving one invocation at a
  * time. Cold start, init errors, timeouts and crashes are answered as Lambda answers them
- * (`../shared/reference/aws-lambda-execution.md` §A5–§A7); an environment that timed out or crashed is dead and
+ * (`docs/reference/aws-lambda-execution.md` §A5–§A7); an environment that timed out or crashed is dead and
  * its pool starts a fresh one for the next invoke.
  */
 import { spawn, type ChildProcess } from "node:child_process";

@@ -55,6 +55,8 @@ export interface ProcessExecutorOptions {
   readonly sandbox: SandboxKind;
   readonly logs: LogStore;
   readonly log: Logger;
+  /** Said in a function's log on each cold start when there is no sandbox: what that changes, and why. */
+  readonly sandboxNotice?: string;
   /** Where environments without a sandbox get their private `/tmp`. */
   readonly scratchDir: string;
   readonly keepAliveMs: number;
@@ -123,6 +125,7 @@ export class ProcessExecutor implements Executor {
         timeoutSeconds: fn.timeout,
         runtimeVersion: `${(fn.runtime ?? "provided").replace(/(\d)/, ":$1")}.v1`,
         runtimeVersionArn: runtimeVersionArn(fn.region, fn.runtime ?? "provided"),
+        coldStartNotice: this.opts.sandboxNotice,
       });
       this.opts.logs.append(fn.accountId, fn.region, fn.name, log);
       this.opts.log.debug({ function: key, requestId: request.requestId, log }, "invocation");

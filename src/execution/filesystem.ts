@@ -2,7 +2,7 @@
  * The directories functions run in: each zip extracted once per CodeSha256 (`cache/code/<sha>`), and one merged
  * `/opt` per ordered list of layers (`cache/opt/<hash of the list>`), built with hardlinks so no byte is copied
  * and shared by every function with the same list. Later layers win, as Lambda merges them
- * (`../shared/reference/aws-lambda-execution.md` §A1). Everything is built in a temp directory and renamed
+ * (`docs/reference/aws-lambda-execution.md` §A1). Everything is built in a temp directory and renamed
  * into place, so a crash never leaves a half-built tree under its final name.
  */
 import { createHash, randomUUID } from "node:crypto";

@@ -1,6 +1,6 @@
 /**
  * Function logs as Lambda writes them: START, the function's output, END and REPORT (with Init Duration on cold
- * starts), `../shared/reference/aws-lambda-execution.md` §A7. Each function's log is appended to
+ * starts), `docs/reference/aws-lambda-execution.md` §A7. Each function's log is appended to
  * `<data dir>/logs/<account>/<region>/<name>.log` (rotated at 10 MB), and the last 4 KB of an invocation's log is
  * what `X-Amz-Log-Type: Tail` returns.
  */
@@ -22,6 +22,8 @@ export interface ReportContext {
   /** The INIT_START line's runtime version, e.g. `python:3.12.v1`, and its ARN. */
   readonly runtimeVersion: string;
   readonly runtimeVersionArn: string;
+  /** A line of lamina's own for cold starts, e.g. that there is no sandbox; Lambda has nothing like it. */
+  readonly coldStartNotice?: string;
 }
 
 const ms = (n: number) => n.toFixed(2);
@@ -34,6 +36,9 @@ export function formatInvocationLog(outcome: InvokeOutcome, ctx: ReportContext):
     lines.push(
       `INIT_START Runtime Version: ${ctx.runtimeVersion}\tRuntime Version ARN: ${ctx.runtimeVersionArn}\n`,
     );
+    if (ctx.coldStartNotice) {
+      lines.push(`${ctx.coldStartNotice}\n`);
+    }
   }
   const output = outcome.output && (outcome.output.endsWith("\n") ? outcome.output : `${outcome.output}\n`);
   if (outcome.initFailed) {

@@ -1,7 +1,7 @@
 /**
  * The Lambda Runtime API (2018-06-01) for one execution environment, on its own loopback port: a waiter left by a
  * killed runtime dies with its environment's server and can never take another environment's invoke.
- * Paths, headers, status codes and error bodies: `../shared/reference/aws-lambda-execution.md` §A6.
+ * Paths, headers, status codes and error bodies: `docs/reference/aws-lambda-execution.md` §A6.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";

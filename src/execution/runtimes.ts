@@ -1,6 +1,6 @@
 /**
  * How each runtime starts: which interpreter on this host, which of lamina's runtime clients (`runtime/`), and the
- * variables that runtime adds (`../shared/reference/aws-lambda-execution.md` §A2–§A5). Interpreters are found
+ * variables that runtime adds (`docs/reference/aws-lambda-execution.md` §A2–§A5). Interpreters are found
  * once and cached; a Python function whose exact version the host lacks runs on `python3`, with one warning.
  */
 import { execFile } from "node:child_process";

@@ -2,7 +2,7 @@
  * How an environment's process is isolated. With bubblewrap: a private root where `/usr` and `/etc` are the host's,
  * read-only; `/var/task`, `/opt` and `/var/runtime` are read-only binds; `/tmp` is a private tmpfs; lamina's data
  * dir and other functions are not there at all; the network is shared so the runtime reaches its Runtime API on
- * the host's loopback (`../shared/reference/aws-lambda-execution.md` §A9). Without it: a plain child process in
+ * the host's loopback (`docs/reference/aws-lambda-execution.md` §A9). Without it: a plain child process in
  * its own process group, run from the host folders, with the same variables.
  */
 import { execFileSync } from "node:child_process";
@@ -27,37 +27,55 @@ export interface SpawnPlan {
   readonly cwd: string;
 }
 
-/** Whether `bwrap` runs here (it may be installed yet blocked, e.g. inside Docker). */
-export function bwrapWorks(): boolean {
+/** What the bubblewrap probe found: it works, it is not installed, or it is installed but cannot run here. */
+export type BwrapProbe =
+  | { readonly status: "works" }
+  | { readonly status: "missing" }
+  | { readonly status: "blocked"; readonly detail: string };
+
+/** Runs bubblewrap once with the namespaces an environment needs (it may be installed yet blocked, e.g. in Docker). */
+export function probeBwrap(): BwrapProbe {
   try {
-    execFileSync(
-      "bwrap",
-      [
-        "--ro-bind",
-        "/usr",
-        "/usr",
-        "--symlink",
-        "usr/bin",
-        "/bin",
-        "--symlink",
-        "usr/lib",
-        "/lib",
-        "--symlink",
-        "usr/lib64",
-        "/lib64",
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--unshare-all",
-        "--die-with-parent",
-        "/usr/bin/true",
-      ],
-      { stdio: "ignore", timeout: 10_000 },
-    );
-    return true;
-  } catch {
-    return false;
+    // prettier-ignore
+    execFileSync("bwrap", [
+      "--ro-bind", "/usr", "/usr",
+      "--symlink", "usr/bin", "/bin",
+      "--symlink", "usr/lib", "/lib",
+      "--symlink", "usr/lib64", "/lib64",
+      "--proc", "/proc",
+      "--dev", "/dev",
+      "--unshare-all",
+      "--die-with-parent",
+      "/usr/bin/true",
+    ], { stdio: ["ignore", "ignore", "pipe"], timeout: 10_000 });
+    return { status: "works" };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
+    if (e.code === "ENOENT") {
+      return { status: "missing" };
+    }
+    const said = e.stderr?.toString("utf8").trim().split("\n")[0];
+    return { status: "blocked", detail: said || e.message };
+  }
+}
+
+/** What running without a sandbox changes for a function, said once at start and in each function's log. */
+export const NO_SANDBOX_EFFECTS =
+  "functions run as plain processes, without a sandbox: their layers are on the module path (Python's " +
+  "sys.path, NODE_PATH) and PATH, but nothing is at /opt or /var/task, and a function can read this machine's files";
+
+/** Why there is no sandbox, in words, or undefined when bubblewrap is in use. */
+export function noSandboxReason(requested: "auto" | "bwrap" | "none", probe: BwrapProbe): string | undefined {
+  if (requested === "none") {
+    return "--sandbox none was chosen";
+  }
+  switch (probe.status) {
+    case "works":
+      return undefined;
+    case "missing":
+      return "bubblewrap is not installed (apt-get install bubblewrap)";
+    case "blocked":
+      return `bubblewrap is installed but cannot run here (${probe.detail}); a container without user namespaces does this`;
   }
 }
 

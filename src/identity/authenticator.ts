@@ -36,7 +36,7 @@ export interface Authenticator {
   context(requestId: string, req: IncomingRequest, body: Buffer | undefined): Promise<RequestContext>;
 }
 
-/** The lenient authenticator: DESIGN.md §1's identity rule plus issued keys. */
+/** The lenient authenticator: docs/reference/identity.md §1's identity rule plus issued keys. */
 export class LenientAuthenticator implements Authenticator {
   private readonly lookup: (key: string) => Principal | undefined;
 

@@ -1,6 +1,6 @@
 /**
  * Who is calling, from where: the RequestContext every handler receives.
- * Identity follows `../shared/DESIGN.md` §1: a 12-digit access key id *is* the account id (LocalStack's
+ * Identity follows `docs/reference/identity.md` §1: a 12-digit access key id *is* the account id (LocalStack's
  * convention), any other key is the default account; the region is the SigV4 credential scope's. Unsigned
  * requests get the default account and lamina's `--region`. Keys lamina issued (AssumeRole's `ASIA…`) and, in
  * strict mode, the configured keys name their own principal through `lookup`. Signatures are verified by

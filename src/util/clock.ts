@@ -8,7 +8,7 @@ export const systemClock: Clock = () => new Date();
 
 /**
  * Lambda's timestamp format, `2018-12-12T15:37:49.027+0000`: UTC, three millisecond digits, `+0000` without a
- * colon (`../shared/reference/aws-layer-semantics.md` §1.2).
+ * colon (`docs/reference/aws-layer-semantics.md` §1.2).
  */
 export function lambdaTimestamp(date: Date): string {
   return date.toISOString().replace("Z", "+0000");

@@ -1,5 +1,5 @@
 /**
- * Paging markers: opaque to clients (AWS's are encrypted blobs, `../shared/reference/aws-layer-semantics.md`
+ * Paging markers: opaque to clients (AWS's are encrypted blobs, `docs/reference/aws-layer-semantics.md`
  * §1.3), here base64url JSON of the last key returned. A marker lamina did not issue is refused.
  */
 import { InvalidParameterValueException } from "../errors.js";

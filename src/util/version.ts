@@ -6,13 +6,16 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+/** lamina's npm name (the name `lamina` belongs to an unrelated package); the command it installs is `lamina`. */
+export const PACKAGE_NAME = "lamina-lambda";
+
 function findPackage(): { root: string; version: string } {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const file = join(dir, "package.json");
     if (existsSync(file)) {
       const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "lamina" && pkg.version) {
+      if (pkg.name === PACKAGE_NAME && pkg.version) {
         return { root: dir, version: pkg.version };
       }
     }

@@ -1,4 +1,4 @@
-/** Uploads whose request fails after the zip was stored leave no file behind (DESIGN.md §1 "data"). */
+/** Uploads whose request fails after the zip was stored leave no file behind (docs/reference/identity.md §1 "data"). */
 import { CreateFunctionCommand } from "@aws-sdk/client-lambda";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";

@@ -1,9 +1,9 @@
 /**
  * Functions that use layers, through the AWS SDK v3: the checks at CreateFunction and UpdateFunctionConfiguration
- * (`../shared/reference/aws-layer-semantics.md` §3 F and G, §4 "Evaluation order";
+ * (`docs/reference/aws-layer-semantics.md` §3 F and G, §4 "Evaluation order";
  * `docs/reference/aws-function-api.md` §12), the `Layers` member, and the snapshot a function keeps when its layer
- * version's grant is revoked or the version is deleted (`../shared/DESIGN.md` §3;
- * `../shared/reference/seed-walkthrough.md` steps 8–14).
+ * version's grant is revoked or the version is deleted (`docs/reference/identity.md` §3;
+ * `docs/reference/seed-walkthrough.md` steps 8–14).
  */
 import { createHash } from "node:crypto";
 import {
@@ -574,7 +574,7 @@ describe("changing a function's Layers (§3 #64–#66)", () => {
   });
 });
 
-describe("the snapshot a function keeps (DESIGN.md §3; seed-walkthrough.md steps 13–14; §3 #76)", () => {
+describe("the snapshot a function keeps (docs/reference/identity.md §3; seed-walkthrough.md steps 13–14; §3 #76)", () => {
   const fnName = randomName("fn");
   let layer: Published;
   let oldLocation = "";
@@ -652,7 +652,7 @@ describe("the snapshot a function keeps (DESIGN.md §3; seed-walkthrough.md step
   });
 });
 
-describe("DeleteLayerVersion racing attaches of the same version (DESIGN.md §3)", () => {
+describe("DeleteLayerVersion racing attaches of the same version (docs/reference/identity.md §3)", () => {
   it("never leaves a function whose layer content is gone", async () => {
     const DELAY_STEP_MS = 3;
     let attached = 0;

@@ -1,5 +1,5 @@
 /**
- * Functions that use layers survive a restart on the same data dir (`../shared/DESIGN.md` §3): after the grants
+ * Functions that use layers survive a restart on the same data dir (`docs/reference/identity.md` §3): after the grants
  * are revoked and the layer versions deleted, a new server answers identical configurations (Layers, RevisionId,
  * LastModified included), the functions' code and the layers' content still download, and the start-up sweep
  * keeps the blobs that only functions reference.

@@ -1,6 +1,6 @@
 /**
  * Invoke's limits and failures, through the AWS SDK v3 and raw HTTP, against
- * `../shared/reference/aws-lambda-execution.md` (§ numbers below): timeouts and crashes (§A5, §A7), concurrency,
+ * `docs/reference/aws-lambda-execution.md` (§ numbers below): timeouts and crashes (§A5, §A7), concurrency,
  * payload limits in both directions (§A6, §A7) and unknown functions.
  */
 import { LambdaServiceException, type LambdaClient } from "@aws-sdk/client-lambda";

@@ -1,6 +1,6 @@
 /**
  * Invoke with Node.js and custom-runtime functions, through the AWS SDK v3, against
- * `../shared/reference/aws-lambda-execution.md` (§ numbers below): CommonJS and ES module handlers, packages from a
+ * `docs/reference/aws-lambda-execution.md` (§ numbers below): CommonJS and ES module handlers, packages from a
  * layer's nodejs/node_modules (also for `import`, §A4), error payloads (§A4), and `provided.al2023` functions whose
  * bootstrap comes from a layer or is missing (§A5).
  */

@@ -1,5 +1,5 @@
 /**
- * Invoke with Python functions, through the AWS SDK v3, against `../shared/reference/aws-lambda-execution.md`
+ * Invoke with Python functions, through the AWS SDK v3, against `docs/reference/aws-lambda-execution.md`
  * (§ numbers below): invocation types and log tails (§A7), the runtime's error payloads (§A3), layers at /opt and
  * the variables of §A2, warm reuse, the client context and the bubblewrap sandbox (§A1, §A9).
  */

@@ -1,5 +1,5 @@
 /**
- * Layer version numbering (aws-layer-semantics.md §1.1, §3 A and D; DESIGN.md §3): numbers start at 1, grow by
+ * Layer version numbering (aws-layer-semantics.md §1.1, §3 A and D; docs/reference/identity.md §3): numbers start at 1, grow by
  * one per publish, are never reused after deletes, stay distinct and consecutive under concurrent publishes, and
  * are kept per (account, region, name). DeleteLayerVersion is idempotent.
  */

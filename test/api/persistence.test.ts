@@ -1,5 +1,5 @@
 /**
- * Persistence across restarts (DESIGN.md §1 "data", §3): layers, versions, deletions and grants written by one
+ * Persistence across restarts (docs/reference/identity.md §1 "data", §3): layers, versions, deletions and grants written by one
  * server are served unchanged by a new server on the same data dir; numbering continues; zips stay downloadable;
  * start-up removes temp files and unreferenced blobs but keeps referenced ones.
  */
@@ -434,7 +434,7 @@ describe("persistence across a restart on the same data dir", () => {
       const hex = sha256Hex(p.zip);
       expect(existsSync(join(dataDir, "blobs", hex.slice(0, 2), hex)), key(p)).toBe(true);
     }
-    // Blobs only deleted versions referenced are unreferenced too (DESIGN.md §3).
+    // Blobs only deleted versions referenced are unreferenced too (docs/reference/identity.md §3).
     for (const p of published.filter((q) => q.deleted)) {
       const hex = sha256Hex(p.zip);
       expect(existsSync(join(dataDir, "blobs", hex.slice(0, 2), hex)), key(p)).toBe(false);

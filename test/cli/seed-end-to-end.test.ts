@@ -1,5 +1,5 @@
 /**
- * The founding scenario (../shared/reference/seed-walkthrough.md), steps 1 to 14 as one story, driven by the real
+ * The founding scenario (docs/reference/seed-walkthrough.md), steps 1 to 14 as one story, driven by the real
  * `aws` CLI with the walkthrough's own flags against one lamina, invokes included: the functions really run, with
  * A's layer merged at /opt.
  *

@@ -1,5 +1,5 @@
 /**
- * The founding scenario (../shared/reference/seed-walkthrough.md), the function side of steps 3, 5, 8, 9, 12, 13
+ * The founding scenario (docs/reference/seed-walkthrough.md), the function side of steps 3, 5, 8, 9, 12, 13
  * and 14, driven by the real `aws` CLI with the walkthrough's own flags against a lamina started for this file.
  * Only the API part is covered: configuration answers, no invoke (steps 4, 6 and 8's invoke need Invoke).
  *

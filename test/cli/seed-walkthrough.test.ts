@@ -1,5 +1,5 @@
 /**
- * The founding scenario (../shared/reference/seed-walkthrough.md), steps 2, 7, 10, 11 and 13, driven by the
+ * The founding scenario (docs/reference/seed-walkthrough.md), steps 2, 7, 10, 11 and 13, driven by the
  * real `aws` CLI with the walkthrough's own flags against a lamina started for this file.
  *
  * Versions of A's layer `requests`, chosen so that every grant check has one cause only:

@@ -1,5 +1,5 @@
 /**
- * AWS's exact texts that several test files expect, each quoted from `../shared/reference/` (file and section).
+ * AWS's exact texts that several test files expect, each quoted from `docs/reference/` (file and section).
  * Tests compare lamina's answers against these, never against lamina's own constants.
  */
 

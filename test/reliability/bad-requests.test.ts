@@ -6,8 +6,8 @@
  * parser refuses before lamina sees it, Node's own 4xx; never a 500, a hang or a crash. Afterwards the server
  * still serves, and its log holds no unexpected error.
  *
- * Texts: `../shared/reference/aws-layer-semantics.md` §3 #13 (413), §4 (body keys and the validation-message
- * conventions); `../shared/reference/aws-lambda-execution.md` §A7 (`Could not parse request body into json: `).
+ * Texts: `docs/reference/aws-layer-semantics.md` §3 #13 (413), §4 (body keys and the validation-message
+ * conventions); `docs/reference/aws-lambda-execution.md` §A7 (`Could not parse request body into json: `).
  */
 import {
   ListLayersCommand,

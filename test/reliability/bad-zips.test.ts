@@ -4,7 +4,7 @@
  * version, no function, no changed code, no new file under `<dataDir>/blobs/`. An archive lamina accepts is
  * extracted and run without a single file landing outside `<dataDir>/cache`.
  *
- * What AWS answers (`../shared/reference/aws-layer-semantics.md` §3 #12–#14, §4;
+ * What AWS answers (`docs/reference/aws-layer-semantics.md` §3 #12–#14, §4;
  * `docs/reference/aws-function-api.md` §9):
  * - not a zip, truncated → InvalidParameterValueException `Could not unzip uploaded file. …` (#12, [FIELD]/[SNAP]);
  * - no entries → `Uploaded file must be a non-empty zip` (#12);

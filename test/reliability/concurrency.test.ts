@@ -2,7 +2,7 @@
  * Requests that race each other: numbering, statement ids, revision preconditions, function names, and the
  * reference counting that keeps a deleted layer version's bytes alive for the functions that use it.
  *
- * Texts: `../shared/reference/aws-layer-semantics.md` §3 #42, #43, #61/#65, #64, #76 and DESIGN.md §3
+ * Texts: `docs/reference/aws-layer-semantics.md` §3 #42, #43, #61/#65, #64, #76 and docs/reference/identity.md §3
  * (numbers never reused, contents kept for functions); `docs/reference/aws-function-api.md` §2 and §7.
  */
 import {

@@ -1,5 +1,5 @@
 /**
- * Nothing acknowledged is ever lost by a crash (DESIGN.md §1 "data"). lamina runs as a child process on one data
+ * Nothing acknowledged is ever lost by a crash (docs/reference/identity.md §1 "data"). lamina runs as a child process on one data
  * dir; eight workers publish layer versions and grant permissions while the server is SIGKILLed at random moments
  * and restarted on the same data dir, again and again. Afterwards every acknowledged version is there with its
  * CodeSha256 and downloadable bytes, every acknowledged statement is in its policy, no version number was given

@@ -1,7 +1,7 @@
 /**
  * Functions that misbehave: endless loops, memory hogs, fork bombs, log floods, runtimes that never ask for work,
  * and reads of what the sandbox hides. Each is stopped with Lambda's error, and the next invoke works.
- * Texts: ../shared/reference/aws-lambda-execution.md §A5–§A7.
+ * Texts: docs/reference/aws-lambda-execution.md §A5–§A7.
  */
 import { UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
 import { readdirSync, statSync } from "node:fs";

@@ -4,7 +4,7 @@ import { DEFAULT_ACCOUNT_ID, identify } from "../../src/identity/context.js";
 const sigv4 = (key: string, region: string) =>
   `AWS4-HMAC-SHA256 Credential=${key}/20260101/${region}/lambda/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc`;
 
-describe("identify (DESIGN.md §1, caller identity)", () => {
+describe("identify (docs/reference/identity.md §1, caller identity)", () => {
   it("takes a 12-digit access key as the account and the scope's region", () => {
     const ctx = identify(
       "r1",

@@ -1,6 +1,6 @@
 /**
  * Resolves a function's `Layers` at CreateFunction and UpdateFunctionConfiguration, with AWS's checks in AWS's
- * order (`../shared/reference/aws-layer-semantics.md` §4 "Evaluation order", §3 F and G): count, then each ARN
+ * order (`docs/reference/aws-layer-semantics.md` §4 "Evaluation order", §3 F and G): count, then each ARN
  * (own account: region, existence; another account: access), then two versions of one layer, then the unzipped
  * size of code plus layers. What it returns is the snapshot the function keeps.
  */

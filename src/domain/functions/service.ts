@@ -1,6 +1,6 @@
 /**
  * The rules of functions: names and ARNs, create/update/delete, RevisionId preconditions, and the layer snapshot a
- * function keeps (`../shared/DESIGN.md` §3). Texts: `docs/reference/aws-function-api.md` (section numbers below).
+ * function keeps (`docs/reference/identity.md` §3). Texts: `docs/reference/aws-function-api.md` (section numbers below).
  */
 import { randomUUID } from "node:crypto";
 import { functionArn, LATEST, parseFunctionName } from "../../arn.js";

@@ -1,6 +1,6 @@
 /**
  * Event invocations: accepted at once (202), run in the background, and retried up to two more times when the
- * function fails, as Lambda does (`../shared/reference/aws-lambda-execution.md` §A7). Lambda waits minutes
+ * function fails, as Lambda does (`docs/reference/aws-lambda-execution.md` §A7). Lambda waits minutes
  * between attempts; lamina waits one and two seconds, which keeps local tests quick.
  */
 import type { Logger } from "pino";

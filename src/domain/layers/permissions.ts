@@ -1,7 +1,7 @@
 /**
  * Add/Get/RemoveLayerVersionPermission: the owner's edits of one version's policy. Sid uniqueness and the
  * RevisionId precondition are checked inside the same transaction as the write, so concurrent edits cannot both
- * pass. Texts: `../shared/reference/aws-layer-semantics.md` §3 E.
+ * pass. Texts: `docs/reference/aws-layer-semantics.md` §3 E.
  */
 import { randomUUID } from "node:crypto";
 import { layerVersionArn, type LayerVersionRef } from "../../arn.js";

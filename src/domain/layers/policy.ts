@@ -1,6 +1,6 @@
 /**
  * Layer version policies: statements as AWS writes them, the policy document, and the check of a statement list
- * against a caller. Texts and shapes: `../shared/reference/aws-layer-semantics.md` §2.3 and §3 E.
+ * against a caller. Texts and shapes: `docs/reference/aws-layer-semantics.md` §2.3 and §3 E.
  */
 import { accountRootArn } from "../../arn.js";
 import type { OrganizationDirectory } from "../../identity/organizations.js";

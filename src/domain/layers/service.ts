@@ -1,7 +1,7 @@
 /**
  * The rules of layers: version numbering, content, reads across accounts, and paging. Every lookup is keyed by
  * account and region; a layer addressed by ARN is resolved in the ARN's account and region, and a foreign one is
- * readable only through its version's policy (`../shared/DESIGN.md` §3).
+ * readable only through its version's policy (`docs/reference/identity.md` §3).
  */
 import { layerArn, layerVersionArn, parseLayerArn, type LayerRef, type LayerVersionRef } from "../../arn.js";
 import {
@@ -19,7 +19,7 @@ import type { OrganizationDirectory } from "../../identity/organizations.js";
 import { allowsGetLayerVersion, GET_LAYER_VERSION_ACTION } from "./policy.js";
 import type { PublishInput } from "./validate.js";
 
-/** AWS's texts, `../shared/reference/aws-layer-semantics.md` §3. */
+/** AWS's texts, `docs/reference/aws-layer-semantics.md` §3. */
 export const LAYER_MESSAGES = {
   /** #18, #19, #22, #23: GetLayerVersion(ByArn) of a missing layer or version. */
   resourceNotFound: "The resource you requested does not exist.",

@@ -1,6 +1,6 @@
 /**
  * Input constraints of the nine layer operations, with the texts AWS's server prints
- * (`../shared/reference/aws-layer-semantics.md` §1.4, §2.2 and §3). Each function validates one operation's
+ * (`docs/reference/aws-layer-semantics.md` §1.4, §2.2 and §3). Each function validates one operation's
  * members in the model's member order and throws one ValidationException naming every failure.
  */
 import { LAYER_NAME_PATTERN, LAYER_VERSION_ARN_PATTERN } from "../../arn.js";

@@ -20,14 +20,14 @@ import type { Router } from "./router.js";
 import type { HandlerTable } from "./types.js";
 
 /**
- * Lambda's request size limit for code uploads, `../shared/reference/aws-layer-semantics.md` §3 #13: base64 of
+ * Lambda's request size limit for code uploads, `docs/reference/aws-layer-semantics.md` §3 #13: base64 of
  * 50 MiB plus 256 KiB. Other operations take far less, but none legitimately more.
  */
 export const MAX_REQUEST_BYTES = 70_167_211;
 
 /**
  * Operations whose body is the function's payload, not a JSON request: their size limit and the name AWS's 413
- * message gives the operation (`../shared/reference/aws-lambda-execution.md` §A7: 6 MB synchronous).
+ * message gives the operation (`docs/reference/aws-lambda-execution.md` §A7: 6 MB synchronous).
  */
 const RAW_PAYLOAD_LIMITS: Partial<Record<OperationName, { limit: number; name: string }>> = {
   Invoke: { limit: 6_291_456, name: "InvokeFunction" },

@@ -1,6 +1,6 @@
 /**
  * The Invoke operation: invocation types, log tails, payload limits and the function-error headers of
- * `../shared/reference/aws-lambda-execution.md` §A7.
+ * `docs/reference/aws-lambda-execution.md` §A7.
  */
 import {
   InvalidRequestContentException,

@@ -1,6 +1,6 @@
 /**
  * Layer versions' wire shapes as AWS writes them. This is the one place layer records become JSON; key
- * order follows AWS's responses (`../shared/reference/aws-layer-semantics.md` §2.3). Optional members that were
+ * order follows AWS's responses (`docs/reference/aws-layer-semantics.md` §2.3). Optional members that were
  * never given are absent; `[]` given stays `[]`; `Description` is `""` when not given (§1.2).
  */
 import { layerArn, layerVersionArn, partitionOf, type LayerVersionRef } from "../../arn.js";

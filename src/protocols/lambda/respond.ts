@@ -1,7 +1,7 @@
 /**
  * The one place responses are written: JSON with `x-amzn-RequestId`, and errors with their status,
  * `x-amzn-ErrorType` and AWS's body keys. Head and body go out in one write, and sockets have TCP_NODELAY,
- * so no request pays the ~44 ms Nagle/delayed-ACK stall (`../shared/reference/moto-peer.md` §6).
+ * so no request pays the ~44 ms Nagle/delayed-ACK stall (`docs/reference/http-peers.md` §6).
  */
 import type { ServerResponse } from "node:http";
 import type { LambdaError } from "../../errors.js";

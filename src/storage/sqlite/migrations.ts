@@ -98,7 +98,7 @@ export const MIGRATIONS: readonly Migration[] = [
       );
 
       -- The layer versions a function was given, resolved when they were attached: a snapshot that outlives
-      -- the layer version's deletion and any revoked grant (DESIGN.md §3).
+      -- the layer version's deletion and any revoked grant (docs/reference/identity.md §3).
       CREATE TABLE function_layers (
         function_id INTEGER NOT NULL REFERENCES functions (id) ON DELETE CASCADE,
         position    INTEGER NOT NULL,
