@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes src/http/operations.ts from botocore's Lambda model: every operation's method, path and status.
+"""Writes src/protocols/lambda/operations.ts from botocore's Lambda model: every operation's method, path and status.
 
 Run it again when botocore's model gains operations: `python3 scripts/gen-operations.py`.
 """
@@ -41,5 +41,5 @@ for name, method, path, fixed, status in rows:
     q = "{ " + ", ".join(f'{k}: "{v}"' for k, v in fixed.items()) + " }" if fixed else "{}"
     out.append(f'  {name}: {{ method: "{method}", path: "{path}", query: {q}, status: {status} }},')
 out.append("};")
-open(os.path.join(os.path.dirname(__file__), "..", "src/http/operations.ts"), "w").write("\n".join(out) + "\n")
+open(os.path.join(os.path.dirname(__file__), "..", "src/protocols/lambda/operations.ts"), "w").write("\n".join(out) + "\n")
 print(len(rows), "operations")

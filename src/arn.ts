@@ -3,6 +3,13 @@
  * Sources: botocore's model (LayerName, LayerVersionArn shapes) and `docs/reference/aws-layer-semantics.md`
  * §1.1 and §1.4.
  */
+import { createHash } from "node:crypto";
+
+/**
+ * The qualifier of a function's unpublished, editable version. The one place it is written: every answer, log
+ * line and environment variable that names it reads it from here.
+ */
+export const LATEST = "$LATEST";
 
 /** The pattern AWS's server quotes for layer version ARNs (`arn` of GetLayerVersionByArn, `layers`), §1.4. */
 export const LAYER_VERSION_ARN_PATTERN =
@@ -107,4 +114,10 @@ export function parseFunctionName(value: string): FunctionNameParts | undefined 
     return undefined;
   }
   return { partition: m[1], region: m[2], accountId: m[3], name: m[4], qualifier: m[5] };
+}
+
+/** The `arn:aws:lambda:<region>::runtime:<hex>` AWS reports for a runtime; stable per runtime and region. */
+export function runtimeVersionArn(region: string, runtime: string): string {
+  const hex = createHash("sha256").update(`lamina:${runtime}`).digest("hex");
+  return `arn:${partitionOf(region)}:lambda:${region}::runtime:${hex}`;
 }

@@ -21,10 +21,11 @@ export abstract class LambdaError extends Error {
     super(message);
   }
 
-  /** The name AWS puts in `x-amzn-ErrorType`; the class name is the shape name. */
-  get code(): string {
-    return this.constructor.name;
-  }
+  /**
+   * The name AWS puts in `x-amzn-ErrorType` (the model's shape name), written out on each class so renaming a
+   * class or minifying the build never changes the wire.
+   */
+  abstract readonly code: string;
 
   /** Extra response headers (TooManyRequestsException's Retry-After). */
   headers(): Record<string, string> {
@@ -44,36 +45,42 @@ export abstract class LambdaError extends Error {
 
 /** 404, `{"Type":"User","Message":…}`. */
 export class ResourceNotFoundException extends LambdaError {
+  readonly code = "ResourceNotFoundException";
   readonly status = 404;
   protected readonly messageKey = "Message";
 }
 
 /** 400, `{"Type":"User","message":…}`. */
 export class InvalidParameterValueException extends LambdaError {
+  readonly code = "InvalidParameterValueException";
   readonly status = 400;
   protected readonly messageKey = "message";
 }
 
 /** 400, the request body is not the JSON the operation takes. */
 export class InvalidRequestContentException extends LambdaError {
+  readonly code = "InvalidRequestContentException";
   readonly status = 400;
   protected readonly messageKey = "message";
 }
 
 /** 409, `{"Type":"User","message":…}`. */
 export class ResourceConflictException extends LambdaError {
+  readonly code = "ResourceConflictException";
   readonly status = 409;
   protected readonly messageKey = "message";
 }
 
 /** 412, a RevisionId that is not the current one. */
 export class PreconditionFailedException extends LambdaError {
+  readonly code = "PreconditionFailedException";
   readonly status = 412;
   protected readonly messageKey = "message";
 }
 
 /** 400 `{"message":…}` with no `Type`: the constraint failures of the model (not itself modelled). */
 export class ValidationException extends LambdaError {
+  readonly code = "ValidationException";
   readonly status = 400;
   override readonly type = undefined;
   protected readonly messageKey = "message";
@@ -84,6 +91,7 @@ export class ValidationException extends LambdaError {
  * AWS sends `{"Message":null}` for some denials (another account's function ARN); `null` reproduces that.
  */
 export class AccessDeniedException extends LambdaError {
+  readonly code = "AccessDeniedException";
   readonly status = 403;
   override readonly type = undefined;
   protected readonly messageKey = "Message";
@@ -102,6 +110,7 @@ export class AccessDeniedException extends LambdaError {
  * (aws-layer-semantics.md §3 #13, INFERRED) and `Message` for Invoke (aws-lambda-execution.md §A7).
  */
 export class RequestEntityTooLargeException extends LambdaError {
+  readonly code = "RequestEntityTooLargeException";
   readonly status = 413;
   override readonly type = undefined;
 
@@ -115,18 +124,21 @@ export class RequestEntityTooLargeException extends LambdaError {
 
 /** 502: the function's runtime cannot be run (botocore's InvalidRuntimeException). */
 export class InvalidRuntimeException extends LambdaError {
+  readonly code = "InvalidRuntimeException";
   readonly status = 502;
   protected readonly messageKey = "Message";
 }
 
 /** 400, the account's code storage is full. */
 export class CodeStorageExceededException extends LambdaError {
+  readonly code = "CodeStorageExceededException";
   readonly status = 400;
   protected readonly messageKey = "message";
 }
 
 /** 429 with `Reason` and a `Retry-After` header. */
 export class TooManyRequestsException extends LambdaError {
+  readonly code = "TooManyRequestsException";
   readonly status = 429;
   protected readonly messageKey = "message";
 
@@ -149,6 +161,7 @@ export class TooManyRequestsException extends LambdaError {
 
 /** 500 `{"Type":"Service","Message":…}`: what anything unexpected becomes; details go to the log only. */
 export class ServiceException extends LambdaError {
+  readonly code = "ServiceException";
   readonly status = 500;
   override readonly type = "Service";
   protected readonly messageKey = "Message";
@@ -156,6 +169,7 @@ export class ServiceException extends LambdaError {
 
 /** 404 for a path that matches no operation of the API (AWS's REST front door says this). */
 export class UnknownOperationException extends LambdaError {
+  readonly code = "UnknownOperationException";
   readonly status = 404;
   override readonly type = undefined;
   protected readonly messageKey = "message";
@@ -163,6 +177,7 @@ export class UnknownOperationException extends LambdaError {
 
 /** 501 for an operation of the model that lamina does not implement yet; the message names it. */
 export class NotImplementedException extends LambdaError {
+  readonly code = "NotImplementedException";
   readonly status = 501;
   override readonly type = undefined;
   protected readonly messageKey = "message";

@@ -8,33 +8,39 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { loadConfig, type Config, type ConfigInput } from "./config.js";
-import { FunctionService } from "./functions/service.js";
-import { FunctionStore } from "./functions/store.js";
-import { buildHandlers } from "./handlers.js";
+import { FunctionService } from "./domain/functions/service.js";
+import { buildHandlers } from "./protocols/lambda/handlers.js";
 import { ProcessExecutor, type Executor } from "./execution/executor.js";
 import { CodeCache } from "./execution/filesystem.js";
 import { LogStore } from "./execution/logs.js";
 import { RuntimeCatalog } from "./execution/runtimes.js";
 import { NO_SANDBOX_EFFECTS, noSandboxReason, probeBwrap, type SandboxKind } from "./execution/sandbox.js";
-import { AsyncInvokeQueue } from "./invoke/async-queue.js";
-import { createApp } from "./http/app.js";
-import { internalRoutes } from "./http/internal.js";
-import { Router } from "./http/router.js";
-import { LayerPermissionService } from "./layers/permissions.js";
-import { CombinedOrganizations, StaticOrganizations, type OrganizationDirectory } from "./layers/policy.js";
-import { LenientAuthenticator, StrictAuthenticator, type Authenticator } from "./auth/authenticator.js";
-import { loadCredentials } from "./auth/credentials.js";
-import { OrganizationsService } from "./organizations/service.js";
-import { OrganizationStore } from "./organizations/store.js";
-import { StsService } from "./sts/service.js";
-import { CredentialStore } from "./sts/store.js";
-import { LayerService } from "./layers/service.js";
-import { LayerStore } from "./layers/store.js";
+import { AsyncInvokeQueue } from "./domain/invoke/async-queue.js";
+import { failLambda, lambdaAdapter } from "./protocols/lambda/adapter.js";
+import { laminaAdapter } from "./protocols/lamina/internal.js";
+import { createListener } from "./protocols/listener.js";
+import { organizationsAdapter } from "./protocols/organizations/adapter.js";
+import { stsAdapter } from "./protocols/sts/adapter.js";
+import { Router } from "./protocols/lambda/router.js";
+import { LayerPermissionService } from "./domain/layers/permissions.js";
+import {
+  CombinedOrganizations,
+  StaticOrganizations,
+  type OrganizationDirectory,
+} from "./identity/organizations.js";
+import { LenientAuthenticator, StrictAuthenticator, type Authenticator } from "./identity/authenticator.js";
+import { loadCredentials } from "./identity/credentials.js";
+import { OrganizationsService } from "./domain/organizations/service.js";
+import { OrganizationStore } from "./storage/sqlite/organizations.js";
+import { StsService } from "./identity/sts.js";
+import { CredentialStore } from "./storage/sqlite/credentials.js";
+import { LayerService } from "./domain/layers/service.js";
 import { createLogger, wantsPretty } from "./log.js";
 import { startBanner } from "./banner.js";
-import { BlobStore } from "./storage/blobs.js";
+import { LocalBlobStore } from "./storage/local-blobs/blobs.js";
+import type { BlobStore } from "./storage/types.js";
 import { CodeStore } from "./storage/code.js";
-import { openDatabase } from "./storage/db.js";
+import { SqliteStorage } from "./storage/sqlite/storage.js";
 import { systemClock, type Clock } from "./util/clock.js";
 import { VERSION } from "./util/version.js";
 
@@ -64,15 +70,15 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const configuredKeys = config.auth === "strict" ? loadCredentials(config.credentials ?? "") : undefined;
   const log = options.logger ?? (await createLogger(config.logLevel, config.logFormat));
   mkdirSync(config.dataDir, { recursive: true });
-  const db = openDatabase(join(config.dataDir, "lamina.db"));
-  const blobs = new BlobStore(join(config.dataDir, "blobs"));
-  const code = new CodeStore(db, blobs);
-  const swept = code.sweepAtStartup();
+  const storage = SqliteStorage.open(join(config.dataDir, "lamina.db"));
+  const db = storage.db;
+  const blobs: BlobStore = new LocalBlobStore(join(config.dataDir, "blobs"));
+  const code = new CodeStore(storage, blobs);
+  const swept = await code.sweepAtStartup();
   if (swept.tempFiles + swept.orphans > 0) {
     log.info(swept, "removed unreferenced files left by an earlier run");
   }
 
-  const layerStore = new LayerStore(db);
   const clock = options.clock ?? systemClock;
   const organizationStore = new OrganizationStore(db);
   // Grants see configured organizations and API-created ones alike, read at the moment of each check.
@@ -83,35 +89,31 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const auth: Authenticator = configuredKeys
     ? new StrictAuthenticator(configuredKeys, issued, clock)
     : new LenientAuthenticator(config.region, issued);
-  const layers = new LayerService(layerStore, code, organizations, clock);
+  const layers = new LayerService(storage, code, organizations, clock);
   let endpointUrl = "";
   const { executor, sandbox } = await createExecutor(config, blobs, log, () => endpointUrl);
-  const functions = new FunctionService(
-    new FunctionStore(db),
-    code,
-    layers,
-    clock,
-    config.runtimePolicy,
-    (key) => executor.retire(key),
+  const functions = new FunctionService(storage, code, layers, clock, config.runtimePolicy, (fn) =>
+    executor.retire(fn),
   );
   const events = new AsyncInvokeQueue(log);
   const handlers = buildHandlers({
     layers,
-    layerPermissions: new LayerPermissionService(layerStore, layers),
+    layerPermissions: new LayerPermissionService(storage, layers),
     functions,
     executor,
     events,
   });
 
-  const app = createApp({
-    router: new Router(),
-    handlers,
-    internal: internalRoutes(VERSION, blobs),
-    defaultRegion: config.region,
+  // One adapter per wire protocol; Lambda's REST-JSON owns every request the others do not claim.
+  const app = createListener({
+    adapters: [
+      laminaAdapter(VERSION, blobs),
+      organizationsAdapter({ auth, organizations: new OrganizationsService(organizationStore, clock), log }),
+      stsAdapter({ auth, sts: new StsService(issued, clock), log }),
+    ],
+    fallback: lambdaAdapter({ router: new Router(), handlers, auth, log }),
+    fail: (res, err, requestId) => failLambda(log, res, err, requestId),
     log,
-    auth,
-    organizations: new OrganizationsService(organizationStore, clock),
-    sts: new StsService(issued, clock),
   });
   const server = createServer(
     {
@@ -148,7 +150,7 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
         await stop(server);
         events.close();
         await executor.close();
-        db.close();
+        storage.close();
         log.info("lamina stopped");
       })();
       return closing;

@@ -9,8 +9,8 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { TooManyRequestsException } from "../errors.js";
-import { functionKey, type FunctionView } from "../functions/service.js";
-import { runtimeVersionArn } from "../functions/shapes.js";
+import { runtimeVersionArn } from "../arn.js";
+import type { FunctionVersion } from "../storage/types.js";
 import { Environment, type InvokeOutcome } from "./environment.js";
 import type { CodeCache } from "./filesystem.js";
 import { formatInvocationLog, type LogStore } from "./logs.js";
@@ -23,7 +23,7 @@ export interface InvokeRequest {
   readonly payload: Buffer;
   /** Client context JSON text, already decoded from base64. */
   readonly clientContext: string | undefined;
-  /** The ARN the caller used (qualified when it named `$LATEST`). */
+  /** The ARN the caller used (qualified when it named a qualifier). */
   readonly invokedFunctionArn: string;
 }
 
@@ -34,10 +34,18 @@ export interface InvokeResult extends InvokeOutcome {
 
 /** Runs functions. */
 export interface Executor {
-  invoke(fn: FunctionView, request: InvokeRequest): Promise<InvokeResult>;
+  invoke(fn: FunctionVersion, request: InvokeRequest): Promise<InvokeResult>;
   /** Stops every environment of a function (it changed or was deleted). */
-  retire(functionKey: string): void;
+  retire(fn: FunctionIdentity): void;
   close(): Promise<void>;
+}
+
+/** What names a function's environments: account, region and name. */
+export type FunctionIdentity = Pick<FunctionVersion, "accountId" | "region" | "name">;
+
+/** The key of a function's pool of environments. */
+export function functionKey(fn: FunctionIdentity): string {
+  return `${fn.accountId}/${fn.region}/${fn.name}`;
 }
 
 /** What the process executor needs. */
@@ -78,9 +86,8 @@ export class ProcessExecutor implements Executor {
     this.reaper = setInterval(() => this.reap(), Math.min(30_000, opts.keepAliveMs)).unref();
   }
 
-  async invoke(fn: FunctionView, request: InvokeRequest): Promise<InvokeResult> {
-    const { row } = fn;
-    const key = functionKey(row);
+  async invoke(fn: FunctionVersion, request: InvokeRequest): Promise<InvokeResult> {
+    const key = functionKey(fn);
     let pool = this.pools.get(key);
     if (!pool) {
       pool = { idle: [], busy: 0 };
@@ -88,7 +95,7 @@ export class ProcessExecutor implements Executor {
     }
     let env: Environment | undefined;
     while ((env = pool.idle.pop())) {
-      if (env.alive && env.revisionId === row.revision_id) {
+      if (env.alive && env.revisionId === fn.revisionId) {
         break;
       }
       env.kill();
@@ -103,28 +110,29 @@ export class ProcessExecutor implements Executor {
         {
           requestId: request.requestId,
           payload: request.payload,
-          deadlineMs: Date.now() + row.timeout * 1000,
+          deadlineMs: Date.now() + fn.timeout * 1000,
           invokedFunctionArn: request.invokedFunctionArn,
           traceId: traceId(),
           clientContext: request.clientContext,
         },
-        row.timeout * 1000,
-        row.memory_size,
+        fn.timeout * 1000,
+        fn.memorySize,
       );
       const log = formatInvocationLog(outcome, {
         requestId: request.requestId,
-        memorySizeMb: row.memory_size,
-        timeoutSeconds: row.timeout,
-        runtimeVersion: `${(row.runtime ?? "provided").replace(/(\d)/, ":$1")}.v1`,
-        runtimeVersionArn: runtimeVersionArn(row.region, row.runtime ?? "provided"),
+        version: fn.qualifier,
+        memorySizeMb: fn.memorySize,
+        timeoutSeconds: fn.timeout,
+        runtimeVersion: `${(fn.runtime ?? "provided").replace(/(\d)/, ":$1")}.v1`,
+        runtimeVersionArn: runtimeVersionArn(fn.region, fn.runtime ?? "provided"),
         coldStartNotice: this.opts.sandboxNotice,
       });
-      this.opts.logs.append(row.account_id, row.region, row.name, log);
+      this.opts.logs.append(fn.accountId, fn.region, fn.name, log);
       this.opts.log.debug({ function: key, requestId: request.requestId, log }, "invocation");
       return { ...outcome, log };
     } finally {
       pool.busy--;
-      if (env?.alive && !this.closed && env.revisionId === row.revision_id) {
+      if (env?.alive && !this.closed && env.revisionId === fn.revisionId) {
         pool.idle.push(env);
       } else {
         env?.kill();
@@ -133,38 +141,41 @@ export class ProcessExecutor implements Executor {
   }
 
   /** Starts a new environment for the function's current configuration. */
-  private async start(fn: FunctionView): Promise<Environment> {
-    const { row, layers } = fn;
+  private async start(fn: FunctionVersion): Promise<Environment> {
     const [task, opt] = await Promise.all([
-      this.opts.cache.extracted(row.code_sha256),
-      this.opts.cache.merged(layers.map((l) => l.code_sha256)),
+      this.opts.cache.extracted(fn.sha256Hex),
+      this.opts.cache.merged(fn.layers.map((l) => l.sha256Hex)),
     ]);
     const tmp = join(this.opts.scratchDir, randomBytes(8).toString("hex"));
     if (this.opts.sandbox === "none") {
       await mkdir(tmp, { recursive: true });
     }
     const host = { task, opt, tmp };
-    const runtime = row.runtime ?? "provided.al2023";
+    const runtime = fn.runtime ?? "provided.al2023";
     const paths = functionPaths(this.opts.sandbox, host, runtimeClientDir(runtime));
     const launch = await this.opts.catalog.launch(runtime, { ...paths, hostTask: task, hostOpt: opt });
-    const { account_id: accountId, region, name } = row;
+    const { accountId, region, name } = fn;
     const env = new Environment(
       {
         plan: (runtimeApi) =>
           spawnPlan(this.opts.sandbox, host, launch, {
             ...lambdaVariables(fn, runtime, paths, runtimeApi, this.opts.endpointUrl()),
             ...launch.env,
-            ...(row.environment ? (JSON.parse(row.environment) as Record<string, string>) : {}),
+            ...fn.environment,
           }),
         onIdleOutput: (text) => this.opts.logs.append(accountId, region, name, text),
       },
-      row.revision_id,
+      fn.revisionId,
     );
     await env.start();
     return env;
   }
 
-  retire(key: string): void {
+  retire(fn: FunctionIdentity): void {
+    this.retireKey(functionKey(fn));
+  }
+
+  private retireKey(key: string): void {
     const pool = this.pools.get(key);
     for (const env of pool?.idle.splice(0) ?? []) {
       env.kill();
@@ -188,7 +199,7 @@ export class ProcessExecutor implements Executor {
     this.closed = true;
     clearInterval(this.reaper);
     for (const key of this.pools.keys()) {
-      this.retire(key);
+      this.retireKey(key);
     }
     await this.opts.logs.flush();
     if (this.opts.sandbox === "none") {
@@ -207,13 +218,12 @@ function traceId(): string {
 
 /** The variables Lambda sets in every environment (§A2), before the runtime's and the function's own. */
 function lambdaVariables(
-  fn: FunctionView,
+  fn: FunctionVersion,
   runtime: string,
   paths: { task: string; opt: string; runtime: string; tmp: string },
   runtimeApi: string,
   endpointUrl: string,
 ): Record<string, string> {
-  const { row } = fn;
   const day = new Date().toISOString().slice(0, 10).replace(/-/g, "/");
   const sandboxed = paths.task === "/var/task";
   return {
@@ -231,21 +241,21 @@ function lambdaVariables(
     LANG: "en_US.UTF-8",
     TZ: ":UTC",
     TMPDIR: paths.tmp,
-    _HANDLER: row.handler ?? "",
+    _HANDLER: fn.handler ?? "",
     LAMBDA_TASK_ROOT: paths.task,
     LAMBDA_RUNTIME_DIR: paths.runtime,
     LAMINA_OPT_DIR: paths.opt,
-    AWS_REGION: row.region,
-    AWS_DEFAULT_REGION: row.region,
-    AWS_LAMBDA_FUNCTION_NAME: row.name,
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(row.memory_size),
-    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+    AWS_REGION: fn.region,
+    AWS_DEFAULT_REGION: fn.region,
+    AWS_LAMBDA_FUNCTION_NAME: fn.name,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+    AWS_LAMBDA_FUNCTION_VERSION: fn.qualifier,
     AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
-    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${row.name}`,
-    AWS_LAMBDA_LOG_STREAM_NAME: `${day}/[$LATEST]${randomBytes(16).toString("hex")}`,
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: `${day}/[${fn.qualifier}]${randomBytes(16).toString("hex")}`,
     AWS_LAMBDA_RUNTIME_API: runtimeApi,
     // The function acts as its own account when it calls AWS APIs, and those calls reach this lamina.
-    AWS_ACCESS_KEY_ID: row.account_id,
+    AWS_ACCESS_KEY_ID: fn.accountId,
     AWS_SECRET_ACCESS_KEY: "lamina",
     AWS_ENDPOINT_URL: endpointUrl,
     ...(runtime.startsWith("provided") ? {} : { AWS_XRAY_CONTEXT_MISSING: "LOG_ERROR" }),

@@ -9,7 +9,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { link, lstat, mkdir, readdir, readlink, rename, rm, symlink, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import type { BlobStore } from "../storage/blobs.js";
+import type { BlobStore } from "../storage/types.js";
 import { extractZip } from "./extract.js";
 
 /** Builds and caches the code and layer trees functions run with. */
@@ -32,8 +32,8 @@ export class CodeCache {
 
   /** The extracted tree of a stored zip (function code or one layer). */
   extracted(sha256Hex: string): Promise<string> {
-    return this.once(join(this.root, "code", sha256Hex), (tmp) =>
-      extractZip(this.blobs.path(sha256Hex), tmp),
+    return this.once(join(this.root, "code", sha256Hex), async (tmp) =>
+      extractZip(await this.blobs.localPath(sha256Hex), tmp),
     );
   }
 

@@ -15,6 +15,8 @@ const ROTATE_BYTES = 10 * 1024 * 1024;
 /** What REPORT needs besides the outcome. */
 export interface ReportContext {
   readonly requestId: string;
+  /** The version that ran (`$LATEST`), as START names it. */
+  readonly version: string;
   readonly memorySizeMb: number;
   readonly timeoutSeconds: number;
   /** The INIT_START line's runtime version, e.g. `python:3.12.v1`, and its ARN. */
@@ -47,9 +49,9 @@ export function formatInvocationLog(outcome: InvokeOutcome, ctx: ReportContext):
         outcome.status === "timeout" ? "timeout" : "error"
       }${outcome.errorType && outcome.status !== "timeout" ? `\tError Type: ${outcome.errorType}` : ""}\n`,
     );
-    lines.push(`START RequestId: ${ctx.requestId} Version: $LATEST\n`);
+    lines.push(`START RequestId: ${ctx.requestId} Version: ${ctx.version}\n`);
   } else {
-    lines.push(`START RequestId: ${ctx.requestId} Version: $LATEST\n`, output);
+    lines.push(`START RequestId: ${ctx.requestId} Version: ${ctx.version}\n`, output);
   }
   if (outcome.status === "timeout") {
     lines.push(

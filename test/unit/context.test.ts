@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ACCOUNT_ID, identify } from "../../src/http/context.js";
+import { DEFAULT_ACCOUNT_ID, identify } from "../../src/identity/context.js";
 
 const sigv4 = (key: string, region: string) =>
   `AWS4-HMAC-SHA256 Credential=${key}/20260101/${region}/lambda/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc`;

@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  allowsGetLayerVersion,
-  buildStatement,
-  policyDocument,
-  StaticOrganizations,
-} from "../../src/layers/policy.js";
+import { allowsGetLayerVersion, buildStatement, policyDocument } from "../../src/domain/layers/policy.js";
+import { StaticOrganizations } from "../../src/identity/organizations.js";
 
 const RESOURCE = "arn:aws:lambda:us-east-2:123456789012:layer:my-layer:1";
 const orgs = new StaticOrganizations({ "o-t194hfs8cz": ["222222222222"] });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { OPERATIONS, type OperationName } from "../../src/http/operations.js";
-import { Router } from "../../src/http/router.js";
+import { OPERATIONS, type OperationName } from "../../src/protocols/lambda/operations.js";
+import { Router } from "../../src/protocols/lambda/router.js";
 
 describe("Router", () => {
   const router = new Router();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ValidationException } from "../../src/errors.js";
-import { validatePublish } from "../../src/layers/validate.js";
+import { validatePublish } from "../../src/domain/layers/validate.js";
 import { Constraint, Violations } from "../../src/validation.js";
 
 function messageOf(fn: () => void): string {

@@ -1,0 +1,55 @@
+/**
+ * Uploaded code (layer and function zips) checked as Lambda checks it: a non-empty zip within the unzipped limit,
+ * with AWS's texts for what it refuses. Shared by layers and functions.
+ */
+import { createHash } from "node:crypto";
+import { InvalidParameterValueException } from "../errors.js";
+import type { StoredCode } from "../storage/types.js";
+import { summarizeZip, ZipTooLargeError } from "../util/zip.js";
+
+/** Lambda's limit on code plus layers, unzipped (`docs/reference/aws-layer-semantics.md` §5). */
+export const MAX_UNZIPPED_SIZE = 262_144_000;
+
+/** AWS's texts for uploads it refuses, `docs/reference/aws-layer-semantics.md` §3 #12 and #14. */
+export const ZIP_MESSAGES = {
+  notAZip: "Could not unzip uploaded file. Please check your file, then try to upload again.",
+  empty: "Uploaded file must be a non-empty zip",
+  tooLarge: `Unzipped size must be smaller than ${MAX_UNZIPPED_SIZE} bytes`,
+} as const;
+
+/** AWS's texts about where code comes from, shared by layers and functions. */
+export const CODE_SOURCE_MESSAGES = {
+  /** #15: lamina has no S3, so every bucket is one that does not exist (no trailing period, as AWS). */
+  noSuchBucket:
+    "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist",
+} as const;
+
+/** Converts a stored hex digest into Lambda's base64 `CodeSha256`. */
+export function codeSha256Of(sha256Hex: string): string {
+  return Buffer.from(sha256Hex, "hex").toString("base64");
+}
+
+/** Validates a zip as Lambda does and computes its hashes and sizes, storing nothing. */
+export async function inspectZip(zip: Buffer): Promise<StoredCode> {
+  if (zip.length === 0) {
+    throw new InvalidParameterValueException(ZIP_MESSAGES.empty);
+  }
+  let summary;
+  try {
+    summary = await summarizeZip(zip, MAX_UNZIPPED_SIZE);
+  } catch (err) {
+    throw new InvalidParameterValueException(
+      err instanceof ZipTooLargeError ? ZIP_MESSAGES.tooLarge : ZIP_MESSAGES.notAZip,
+    );
+  }
+  if (summary.entries === 0) {
+    throw new InvalidParameterValueException(ZIP_MESSAGES.empty);
+  }
+  const digest = createHash("sha256").update(zip).digest();
+  return {
+    sha256Hex: digest.toString("hex"),
+    codeSha256: digest.toString("base64"),
+    codeSize: zip.length,
+    unzippedSize: summary.unzippedSize,
+  };
+}

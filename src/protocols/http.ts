@@ -1,0 +1,73 @@
+/**
+ * What every protocol adapter shares: the adapter contract, reading a whole body under a limit, and writing a
+ * typed answer in one write (head and body together, so no request pays a Nagle/delayed-ACK stall).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** One wire protocol: whether a request is its own, and how it answers one. */
+export interface ProtocolAdapter {
+  /** Whether this adapter serves the request (decided from the method, path and headers only). */
+  accepts(req: IncomingMessage, url: URL): boolean;
+  /** Answers the request, errors included, in this protocol's own shapes. */
+  serve(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void>;
+}
+
+/**
+ * The whole body, or undefined as soon as it is known to exceed `limit` (declared or counted). With a declared
+ * length the chunks are copied into one buffer as they arrive, so no second pass is needed at the end.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const declared = Number(req.headers["content-length"] ?? "-1");
+  if (declared > limit) {
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve, reject) => {
+    const into = declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      if (size + chunk.length > (into ? into.length : limit)) {
+        req.off("data", onData);
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      if (into) {
+        chunk.copy(into, size);
+      } else {
+        chunks.push(chunk);
+      }
+      size += chunk.length;
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(into ? into.subarray(0, size) : Buffer.concat(chunks, size)));
+    req.once("error", reject);
+  });
+}
+
+/** Writes a complete answer with its content type, request id and, for errors, `x-amzn-ErrorType`. */
+export function writeTyped(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  payload: string,
+  requestId: string,
+  errorType?: string,
+): void {
+  const headers: Record<string, string | number> = {
+    "Content-Type": contentType,
+    "Content-Length": Buffer.byteLength(payload),
+    "x-amzn-RequestId": requestId,
+  };
+  if (errorType !== undefined) {
+    headers["x-amzn-ErrorType"] = errorType;
+  }
+  res.writeHead(status, headers);
+  res.end(payload);
+}
+
+/** Organizations and STS requests are small; AWS's query and JSON fronts refuse far less than this. */
+export const SERVICE_BODY_LIMIT = 1024 * 1024;
+
+/** The message every protocol gives for an unexpected failure; the details go to the log only. */
+export const INTERNAL_ERROR_MESSAGE = "An internal error occurred. See the lamina log for details.";

@@ -1,0 +1,44 @@
+/**
+ * The route table's handlers. Each resource module serves the operations it implements; every other operation
+ * of the model answers 501 NotImplementedException. The not-implemented set is derived (whatever has no handler),
+ * so implementing an operation is adding its handler, nothing else, and a handler can never be shadowed.
+ */
+import type { Executor } from "../../execution/executor.js";
+import type { AsyncInvokeQueue } from "../../domain/invoke/async-queue.js";
+import type { FunctionService } from "../../domain/functions/service.js";
+import type { LayerPermissionService } from "../../domain/layers/permissions.js";
+import type { LayerService } from "../../domain/layers/service.js";
+import { functionHandlers } from "./functions.js";
+import { invokeHandlers } from "./invoke.js";
+import { layerHandlers } from "./layers.js";
+import { notImplemented } from "./not-implemented.js";
+import { OPERATIONS, type OperationName } from "./operations.js";
+import type { Handler, HandlerTable } from "./types.js";
+
+/** The services handlers call. */
+export interface Services {
+  readonly layers: LayerService;
+  readonly layerPermissions: LayerPermissionService;
+  readonly functions: FunctionService;
+  readonly executor: Executor;
+  readonly events: AsyncInvokeQueue;
+}
+
+/** The operations lamina implements, each with its handler. */
+export function implementedHandlers(services: Services): Partial<Record<OperationName, Handler>> {
+  return {
+    ...layerHandlers(services.layers, services.layerPermissions),
+    ...functionHandlers(services.functions),
+    ...invokeHandlers(services.functions, services.executor, services.events),
+  };
+}
+
+/** The complete table: the implemented handlers, and a 501 for every other operation of the model. */
+export function buildHandlers(services: Services): HandlerTable {
+  const implemented = implementedHandlers(services);
+  const table = {} as Record<OperationName, Handler>;
+  for (const operation of Object.keys(OPERATIONS) as OperationName[]) {
+    table[operation] = implemented[operation] ?? notImplemented(operation);
+  }
+  return table;
+}

@@ -1,0 +1,131 @@
+/**
+ * The Invoke operation: invocation types, log tails, payload limits and the function-error headers of
+ * `docs/reference/aws-lambda-execution.md` §A7.
+ */
+import {
+  InvalidRequestContentException,
+  InvalidRuntimeException,
+  RequestEntityTooLargeException,
+} from "../../errors.js";
+import type { Executor, InvokeResult } from "../../execution/executor.js";
+import { RuntimeUnavailableError } from "../../execution/runtimes.js";
+import { logTail } from "../../execution/logs.js";
+import type { FunctionService, FunctionView } from "../../domain/functions/service.js";
+import { arnOf } from "./function-shapes.js";
+import { checkNamespacedFunctionName } from "../../domain/functions/validate.js";
+import type { Call, Handler, Reply } from "./types.js";
+import { Constraint, Violations } from "../../validation.js";
+import type { AsyncInvokeQueue } from "../../domain/invoke/async-queue.js";
+
+/** §A7: asynchronous payloads are limited to 1 MB (the message's byte count is INFERRED from that). */
+export const MAX_EVENT_PAYLOAD = 1_048_576;
+/** §A7: the client context header holds at most 3583 bytes of base64. */
+const MAX_CLIENT_CONTEXT = 3583;
+const INVOCATION_TYPES = ["Event", "RequestResponse", "DryRun"] as const;
+const LOG_TYPES = ["None", "Tail"] as const;
+
+function header(call: Call, name: string): string | undefined {
+  const v = call.headers[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+/** The payload as the runtime receives it: the body, `{}` when empty; not JSON → InvalidRequestContentException. */
+function payloadOf(body: Buffer): Buffer {
+  if (body.length === 0) {
+    return Buffer.from("{}");
+  }
+  try {
+    JSON.parse(body.toString("utf8"));
+  } catch (err) {
+    throw new InvalidRequestContentException(
+      `Could not parse request body into json: Could not parse payload into json: ${(err as Error).message}`,
+    );
+  }
+  return body;
+}
+
+/** Handler for Invoke. */
+export function invokeHandlers(
+  functions: FunctionService,
+  executor: Executor,
+  events: AsyncInvokeQueue,
+): { Invoke: Handler } {
+  /** Runs one invocation; a runtime lamina cannot start becomes AWS's answer for it. */
+  const run = async (view: FunctionView, requestId: string, payload: Buffer, clientContext?: string) => {
+    try {
+      return await executor.invoke(view.fn, {
+        requestId,
+        payload,
+        clientContext,
+        invokedFunctionArn: arnOf(view.fn, view.qualifier),
+      });
+    } catch (err) {
+      if (err instanceof RuntimeUnavailableError && err.errorType === "Runtime.InvalidEntrypoint") {
+        const body = {
+          errorType: err.errorType,
+          errorMessage: `RequestId: ${requestId} Error: ${err.message}`,
+        };
+        return { payload: Buffer.from(JSON.stringify(body)), functionError: true, log: "" } as Pick<
+          InvokeResult,
+          "payload" | "functionError" | "log"
+        >;
+      }
+      if (err instanceof RuntimeUnavailableError) {
+        throw new InvalidRuntimeException(err.message);
+      }
+      throw err;
+    }
+  };
+
+  return {
+    Invoke: async (call): Promise<Reply> => {
+      const name = call.params.FunctionName ?? "";
+      const qualifier = call.query.get("Qualifier") ?? undefined;
+      const invocationType = header(call, "x-amz-invocation-type") ?? "RequestResponse";
+      const logType = header(call, "x-amz-log-type") ?? "None";
+      const clientContextB64 = header(call, "x-amz-client-context");
+      const v = new Violations();
+      checkNamespacedFunctionName(v, name, qualifier);
+      if (!(INVOCATION_TYPES as readonly string[]).includes(invocationType)) {
+        v.add(invocationType, "invocationType", Constraint.enumSet(INVOCATION_TYPES));
+      }
+      if (!(LOG_TYPES as readonly string[]).includes(logType)) {
+        v.add(logType, "logType", Constraint.enumSet(LOG_TYPES));
+      }
+      v.string(clientContextB64, "clientContext", { max: MAX_CLIENT_CONTEXT });
+      v.throwIfAny();
+      if (invocationType === "Event" && call.rawBody.length > MAX_EVENT_PAYLOAD) {
+        throw new RequestEntityTooLargeException(
+          `Request must be smaller than ${MAX_EVENT_PAYLOAD} bytes for the InvokeFunction operation`,
+          "Message",
+        );
+      }
+      const payload = payloadOf(call.rawBody);
+      const view = await functions.get(call.ctx, name, qualifier);
+      const clientContext =
+        clientContextB64 === undefined ? undefined : Buffer.from(clientContextB64, "base64").toString("utf8");
+      if (invocationType === "DryRun") {
+        return { status: 204 };
+      }
+      if (invocationType === "Event") {
+        // The event runs under the request id the 202 answer carries, as on AWS.
+        const requestId = call.ctx.requestId;
+        events.push({
+          requestId,
+          run: async () => !(await run(view, requestId, payload, clientContext)).functionError,
+        });
+        return { status: 202, headers: { "X-Amz-Executed-Version": view.fn.qualifier } };
+      }
+      const result = await run(view, call.ctx.requestId, payload, clientContext);
+      return {
+        status: 200,
+        rawBody: result.payload,
+        headers: {
+          "X-Amz-Executed-Version": view.fn.qualifier,
+          ...(result.functionError && { "X-Amz-Function-Error": "Unhandled" }),
+          ...(logType === "Tail" && { "X-Amz-Log-Result": logTail(result.log) }),
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The local BlobStore: content-addressed zip files, `blobs/<aa>/<sha256 hex>`. A blob is written to `blobs/tmp/`,
+ * fsynced, renamed into place and its directory fsynced, all before the database row that references it commits;
+ * so a row never points at a missing or half-written file. Files nobody references are removed through
+ * `CodeStore.collect()`, and at start-up by `sweep()`, which also clears temp files left by a crash.
+ */
+import { randomUUID } from "node:crypto";
+import { createReadStream, mkdirSync, readdirSync, rmSync, type ReadStream } from "node:fs";
+import { open, rename, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { BlobStore } from "../types.js";
+
+/** Stores and serves zip bytes by their SHA-256 in a local directory. */
+export class LocalBlobStore implements BlobStore {
+  private readonly tmpDir: string;
+
+  constructor(private readonly dir: string) {
+    this.tmpDir = join(dir, "tmp");
+    mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  /** The blob's own file: local blobs need no materializing. */
+  async localPath(sha256Hex: string): Promise<string> {
+    return this.path(sha256Hex);
+  }
+
+  private path(sha256Hex: string): string {
+    return join(this.dir, sha256Hex.slice(0, 2), sha256Hex);
+  }
+
+  /**
+   * Makes sure the bytes are durably stored under their hash. The caller (CodeStore) pins the hash first and
+   * unpins it once the referencing row has committed (or failed), so a concurrent collection cannot remove it.
+   */
+  async put(sha256Hex: string, bytes: Uint8Array): Promise<void> {
+    const target = this.path(sha256Hex);
+    if (await exists(target)) {
+      return;
+    }
+    const tmp = join(this.tmpDir, randomUUID());
+    const fh = await open(tmp, "wx");
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    const shard = join(this.dir, sha256Hex.slice(0, 2));
+    mkdirSync(shard, { recursive: true });
+    await rename(tmp, target);
+    await fsyncDir(shard);
+  }
+
+  /** A stream of the blob's bytes. */
+  open(sha256Hex: string): ReadStream {
+    return createReadStream(this.path(sha256Hex));
+  }
+
+  /** The blob's size on disk, or undefined when it is not stored. */
+  async size(sha256Hex: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.path(sha256Hex))).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Removes the file of a blob that is no longer referenced; unlinked before this returns its promise. */
+  async delete(sha256Hex: string): Promise<void> {
+    rmSync(this.path(sha256Hex), { force: true });
+  }
+
+  /**
+   * Start-up clean-up: deletes leftover temp files and every blob file whose hash `isReferenced` rejects.
+   * Synchronous inside on purpose: it runs before the server accepts requests.
+   */
+  async sweep(isReferenced: (sha256Hex: string) => boolean): Promise<{ tempFiles: number; orphans: number }> {
+    let tempFiles = 0;
+    let orphans = 0;
+    for (const name of readdirSync(this.tmpDir)) {
+      rmSync(join(this.tmpDir, name), { force: true });
+      tempFiles++;
+    }
+    for (const shard of readdirSync(this.dir)) {
+      if (shard === "tmp") {
+        continue;
+      }
+      for (const name of readdirSync(join(this.dir, shard))) {
+        if (!isReferenced(name)) {
+          rmSync(join(this.dir, shard, name), { force: true });
+          orphans++;
+        }
+      }
+    }
+    return { tempFiles, orphans };
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** fsyncs a directory so a rename into it survives a crash. */
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, "r");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,53 @@
+/** The `blobs` rows on SQLite: one per stored zip, with the reference count the tables' triggers keep. */
+import type { CodeRepository, StoredCode } from "../types.js";
+import type { Db } from "./db.js";
+
+/** The code rows. */
+export class SqliteCode implements CodeRepository {
+  private readonly insertBlob;
+  private readonly selectUnreferenced;
+  private readonly deleteBlob;
+  private readonly selectReferenced;
+  private readonly selectUnzippedSize;
+  private readonly selectRow;
+  private readonly deleteAllUnreferenced;
+
+  constructor(db: Db) {
+    this.insertBlob = db.prepare(
+      "INSERT INTO blobs (sha256, size, unzipped_size) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+    );
+    this.selectUnreferenced = db.prepare("SELECT sha256 FROM blobs WHERE refcount <= 0").pluck();
+    this.deleteBlob = db.prepare("DELETE FROM blobs WHERE sha256 = ? AND refcount <= 0");
+    this.selectReferenced = db.prepare("SELECT 1 FROM blobs WHERE sha256 = ? AND refcount > 0").pluck();
+    this.selectUnzippedSize = db.prepare("SELECT unzipped_size FROM blobs WHERE sha256 = ?").pluck();
+    this.selectRow = db.prepare("SELECT 1 FROM blobs WHERE sha256 = ?").pluck();
+    this.deleteAllUnreferenced = db.prepare("DELETE FROM blobs WHERE refcount <= 0");
+  }
+
+  async register(code: StoredCode): Promise<void> {
+    this.insertBlob.run(code.sha256Hex, code.codeSize, code.unzippedSize);
+  }
+
+  async unzippedSize(sha256Hex: string): Promise<number> {
+    return (this.selectUnzippedSize.get(sha256Hex) as number | undefined) ?? 0;
+  }
+
+  async known(sha256Hex: string): Promise<boolean> {
+    return this.selectRow.get(sha256Hex) !== undefined;
+  }
+
+  async deleteUnreferenced(keep: (sha256Hex: string) => boolean): Promise<string[]> {
+    const gone: string[] = [];
+    for (const sha of this.selectUnreferenced.all() as string[]) {
+      if (!keep(sha) && this.deleteBlob.run(sha).changes === 1) {
+        gone.push(sha);
+      }
+    }
+    return gone;
+  }
+
+  async sweep(): Promise<(sha256Hex: string) => boolean> {
+    this.deleteAllUnreferenced.run();
+    return (sha) => this.selectReferenced.get(sha) !== undefined;
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The layers repository on SQLite: layers, their versions and their policy statements. Statements are prepared
+ * once; JSON columns are decoded here, once, into LayerVersion records.
+ */
+import type {
+  LayerRepository,
+  LayerVersion,
+  NewLayerVersion,
+  PolicyStatement,
+  VersionFilter,
+} from "../types.js";
+import type { Db } from "./db.js";
+
+/** A layer version row joined with its layer's identity, as SQLite returns it. */
+interface LayerVersionRow {
+  readonly layer_id: number;
+  readonly account_id: string;
+  readonly region: string;
+  readonly name: string;
+  readonly version: number;
+  readonly description: string;
+  readonly license_info: string | null;
+  readonly compatible_runtimes: string | null;
+  readonly compatible_architectures: string | null;
+  readonly created_date: string;
+  readonly code_sha256: string;
+  readonly code_size: number;
+  readonly policy_revision_id: string | null;
+}
+
+interface StatementRow {
+  readonly sid: string;
+  readonly statement: string;
+  readonly principal_account: string | null;
+  readonly organization_id: string | null;
+}
+
+function toLayerVersion(row: LayerVersionRow): LayerVersion {
+  return {
+    layerId: row.layer_id,
+    accountId: row.account_id,
+    region: row.region,
+    name: row.name,
+    version: row.version,
+    description: row.description,
+    licenseInfo: row.license_info ?? undefined,
+    compatibleRuntimes:
+      row.compatible_runtimes === null ? undefined : (JSON.parse(row.compatible_runtimes) as string[]),
+    compatibleArchitectures:
+      row.compatible_architectures === null
+        ? undefined
+        : (JSON.parse(row.compatible_architectures) as string[]),
+    createdDate: row.created_date,
+    sha256Hex: row.code_sha256,
+    codeSize: row.code_size,
+    policyRevisionId: row.policy_revision_id ?? undefined,
+  };
+}
+
+const VERSION_COLUMNS = `
+  l.id AS layer_id, l.account_id, l.region, l.name, v.version, v.description, v.license_info,
+  v.compatible_runtimes, v.compatible_architectures, v.created_date, v.code_sha256, v.code_size,
+  v.policy_revision_id`;
+
+// A version matches a filter when its list contains the value; a version without the list never matches.
+const MATCHES_FILTER = `
+  (@runtime IS NULL OR EXISTS (SELECT 1 FROM json_each(v.compatible_runtimes) WHERE value = @runtime))
+  AND (@architecture IS NULL OR EXISTS (SELECT 1 FROM json_each(v.compatible_architectures) WHERE value = @architecture))`;
+
+function prepareStatements(db: Db) {
+  const q = (sql: string) => db.prepare(sql);
+  return {
+    upsertLayer: q(`
+        INSERT INTO layers (account_id, region, name, last_version) VALUES (?, ?, ?, 1)
+        ON CONFLICT (account_id, region, name) DO UPDATE SET last_version = last_version + 1
+        RETURNING id, last_version`),
+    insertVersion: q(`
+        INSERT INTO layer_versions (layer_id, version, description, license_info, compatible_runtimes,
+          compatible_architectures, created_date, code_sha256, code_size)
+        VALUES (@layerId, @version, @description, @licenseInfo, @compatibleRuntimes,
+          @compatibleArchitectures, @createdDate, @sha256Hex, @codeSize)`),
+    getVersion: q(`
+        SELECT ${VERSION_COLUMNS} FROM layers l JOIN layer_versions v ON v.layer_id = l.id
+        WHERE l.account_id = ? AND l.region = ? AND l.name = ? AND v.version = ?`),
+    listVersions: q(`
+        SELECT ${VERSION_COLUMNS} FROM layers l JOIN layer_versions v ON v.layer_id = l.id
+        WHERE l.account_id = @accountId AND l.region = @region AND l.name = @name AND v.version < @before
+          AND ${MATCHES_FILTER}
+        ORDER BY v.version DESC LIMIT @limit`),
+    listLayers: q(`
+        SELECT ${VERSION_COLUMNS} FROM layers l JOIN layer_versions v ON v.layer_id = l.id
+        WHERE l.account_id = @accountId AND l.region = @region AND l.name > @after
+          AND v.version = (SELECT MAX(v.version) FROM layer_versions v WHERE v.layer_id = l.id AND ${MATCHES_FILTER})
+        ORDER BY l.name LIMIT @limit`),
+    deleteVersion: q(`
+        DELETE FROM layer_versions WHERE version = ? AND layer_id =
+          (SELECT id FROM layers WHERE account_id = ? AND region = ? AND name = ?)`),
+    statements: q(`
+        SELECT sid, statement, principal_account, organization_id FROM layer_version_statements
+        WHERE layer_id = ? AND version = ? ORDER BY seq`),
+    insertStatement: q(`
+        INSERT INTO layer_version_statements (layer_id, version, sid, seq, statement, principal_account, organization_id)
+        VALUES (@layerId, @version, @sid,
+          (SELECT COALESCE(MAX(seq), 0) + 1 FROM layer_version_statements WHERE layer_id = @layerId AND version = @version),
+          @statement, @principalAccount, @organizationId)`),
+    deleteStatement: q("DELETE FROM layer_version_statements WHERE layer_id = ? AND version = ? AND sid = ?"),
+    setRevision: q("UPDATE layer_versions SET policy_revision_id = ? WHERE layer_id = ? AND version = ?"),
+  };
+}
+
+/** The layers tables. */
+export class SqliteLayers implements LayerRepository {
+  private readonly s: ReturnType<typeof prepareStatements>;
+
+  constructor(db: Db) {
+    this.s = prepareStatements(db);
+  }
+
+  async publish(accountId: string, region: string, name: string, v: NewLayerVersion): Promise<LayerVersion> {
+    const next = this.s.upsertLayer.get(accountId, region, name) as { id: number; last_version: number };
+    this.s.insertVersion.run({
+      layerId: next.id,
+      version: next.last_version,
+      description: v.description,
+      licenseInfo: v.licenseInfo ?? null,
+      compatibleRuntimes: v.compatibleRuntimes ? JSON.stringify(v.compatibleRuntimes) : null,
+      compatibleArchitectures: v.compatibleArchitectures ? JSON.stringify(v.compatibleArchitectures) : null,
+      createdDate: v.createdDate,
+      sha256Hex: v.sha256Hex,
+      codeSize: v.codeSize,
+    });
+    const row = await this.getVersion(accountId, region, name, next.last_version);
+    if (!row) {
+      throw new Error("inserted layer version not found");
+    }
+    return row;
+  }
+
+  async getVersion(
+    accountId: string,
+    region: string,
+    name: string,
+    version: number,
+  ): Promise<LayerVersion | undefined> {
+    const row = this.s.getVersion.get(accountId, region, name, version) as LayerVersionRow | undefined;
+    return row && toLayerVersion(row);
+  }
+
+  async listVersions(
+    accountId: string,
+    region: string,
+    name: string,
+    filter: VersionFilter,
+    before: number,
+    limit: number,
+  ): Promise<LayerVersion[]> {
+    const rows = this.s.listVersions.all({
+      accountId,
+      region,
+      name,
+      before,
+      limit,
+      runtime: filter.runtime ?? null,
+      architecture: filter.architecture ?? null,
+    }) as LayerVersionRow[];
+    return rows.map(toLayerVersion);
+  }
+
+  async listLayers(
+    accountId: string,
+    region: string,
+    filter: VersionFilter,
+    after: string,
+    limit: number,
+  ): Promise<LayerVersion[]> {
+    const rows = this.s.listLayers.all({
+      accountId,
+      region,
+      after,
+      limit,
+      runtime: filter.runtime ?? null,
+      architecture: filter.architecture ?? null,
+    }) as LayerVersionRow[];
+    return rows.map(toLayerVersion);
+  }
+
+  async deleteVersion(accountId: string, region: string, name: string, version: number): Promise<boolean> {
+    return this.s.deleteVersion.run(version, accountId, region, name).changes > 0;
+  }
+
+  async statements(layerId: number, version: number): Promise<PolicyStatement[]> {
+    const rows = this.s.statements.all(layerId, version) as StatementRow[];
+    return rows.map((r) => ({
+      sid: r.sid,
+      statement: r.statement,
+      principalAccount: r.principal_account,
+      organizationId: r.organization_id,
+    }));
+  }
+
+  async insertStatement(layerId: number, version: number, statement: PolicyStatement): Promise<void> {
+    this.s.insertStatement.run({
+      layerId,
+      version,
+      sid: statement.sid,
+      statement: statement.statement,
+      principalAccount: statement.principalAccount,
+      organizationId: statement.organizationId,
+    });
+  }
+
+  async deleteStatement(layerId: number, version: number, sid: string): Promise<boolean> {
+    return this.s.deleteStatement.run(layerId, version, sid).changes > 0;
+  }
+
+  async setRevision(layerId: number, version: number, revisionId: string | undefined): Promise<void> {
+    this.s.setRevision.run(revisionId ?? null, layerId, version);
+  }
+}

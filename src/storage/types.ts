@@ -1,0 +1,199 @@
+/**
+ * What lamina stores, as typed records decoded once, and the interfaces any backend implements: repositories
+ * (async, so a networked database fits), one `transaction()` shape, and a BlobStore for code bytes. The domain
+ * sees only these; `sqlite/` and `local-blobs/` are today's implementations, chosen in `server.ts`.
+ */
+import type { Readable } from "node:stream";
+
+/** A layer version with its layer's identity. Optional members that were never given are undefined. */
+export interface LayerVersion {
+  /** The backend's id of the layer, for the policy calls below. */
+  readonly layerId: number;
+  readonly accountId: string;
+  readonly region: string;
+  readonly name: string;
+  readonly version: number;
+  readonly description: string;
+  readonly licenseInfo: string | undefined;
+  readonly compatibleRuntimes: readonly string[] | undefined;
+  readonly compatibleArchitectures: readonly string[] | undefined;
+  readonly createdDate: string;
+  /** Hex SHA-256 of the zip: the blob's key. */
+  readonly sha256Hex: string;
+  readonly codeSize: number;
+  /** The policy's RevisionId; undefined while the version has no policy. */
+  readonly policyRevisionId: string | undefined;
+}
+
+/** A new layer version's members. */
+export type NewLayerVersion = Omit<
+  LayerVersion,
+  "layerId" | "accountId" | "region" | "name" | "version" | "policyRevisionId"
+>;
+
+/** Filters of ListLayers and ListLayerVersions. */
+export interface VersionFilter {
+  readonly runtime?: string | undefined;
+  readonly architecture?: string | undefined;
+}
+
+/** One statement of a layer version policy. */
+export interface PolicyStatement {
+  readonly sid: string;
+  /** The statement's JSON exactly as AWS returns it; stored and answered as text, never re-serialized. */
+  readonly statement: string;
+  /** The account the statement grants, or null for `*`. */
+  readonly principalAccount: string | null;
+  /** The `aws:PrincipalOrgID` condition, or null. */
+  readonly organizationId: string | null;
+}
+
+/** A layer version as a function holds it: the snapshot taken when it was attached. */
+export interface FunctionLayer {
+  readonly arn: string;
+  readonly sha256Hex: string;
+  readonly codeSize: number;
+}
+
+/** A function's configurable members and code. */
+export interface FunctionFields {
+  readonly runtime: string | undefined;
+  readonly handler: string | undefined;
+  readonly role: string;
+  readonly description: string;
+  readonly timeout: number;
+  readonly memorySize: number;
+  readonly environment: Readonly<Record<string, string>> | undefined;
+  readonly architectures: readonly string[];
+  readonly tracingMode: string;
+  readonly ephemeralStorage: number;
+  readonly loggingConfig: Readonly<Record<string, string>>;
+  readonly sha256Hex: string;
+  readonly codeSize: number;
+  readonly lastModified: string;
+  readonly revisionId: string;
+  readonly tags: Readonly<Record<string, string>> | undefined;
+}
+
+/** One version of a function (today always `$LATEST`), with the layers it holds: what the executor runs. */
+export interface FunctionVersion extends FunctionFields {
+  /** The backend's id of the function. */
+  readonly id: number;
+  readonly accountId: string;
+  readonly region: string;
+  readonly name: string;
+  /** The version's qualifier (`$LATEST`, later a number). */
+  readonly qualifier: string;
+  readonly layers: readonly FunctionLayer[];
+}
+
+/** A zip as stored: its hashes and sizes. */
+export interface StoredCode {
+  /** Hex SHA-256: the blob's key. */
+  readonly sha256Hex: string;
+  /** base64 of the raw SHA-256, as Lambda's `CodeSha256`. */
+  readonly codeSha256: string;
+  readonly codeSize: number;
+  readonly unzippedSize: number;
+}
+
+/** Layers, their versions and the versions' policies. Writes only inside `Storage.transaction`. */
+export interface LayerRepository {
+  /** Takes the next version number of a layer (creating the layer on first use) and inserts the version. */
+  publish(accountId: string, region: string, name: string, v: NewLayerVersion): Promise<LayerVersion>;
+  getVersion(
+    accountId: string,
+    region: string,
+    name: string,
+    version: number,
+  ): Promise<LayerVersion | undefined>;
+  /** Versions below `before`, newest first. */
+  listVersions(
+    accountId: string,
+    region: string,
+    name: string,
+    filter: VersionFilter,
+    before: number,
+    limit: number,
+  ): Promise<LayerVersion[]>;
+  /** Layers named after `after`, by name, each with its newest version matching the filter. */
+  listLayers(
+    accountId: string,
+    region: string,
+    filter: VersionFilter,
+    after: string,
+    limit: number,
+  ): Promise<LayerVersion[]>;
+  /** Deletes a version with its statements; true when one existed. */
+  deleteVersion(accountId: string, region: string, name: string, version: number): Promise<boolean>;
+  /** A version's policy statements in insertion order. */
+  statements(layerId: number, version: number): Promise<PolicyStatement[]>;
+  /** Appends a statement (the caller has checked that its Sid is new). */
+  insertStatement(layerId: number, version: number, statement: PolicyStatement): Promise<void>;
+  /** Removes a statement; true when it existed. */
+  deleteStatement(layerId: number, version: number, sid: string): Promise<boolean>;
+  /** Sets (or clears, with undefined) a version's policy RevisionId. */
+  setRevision(layerId: number, version: number, revisionId: string | undefined): Promise<void>;
+}
+
+/** Functions and the layer versions attached to them. Writes only inside `Storage.transaction`. */
+export interface FunctionRepository {
+  /** Inserts a function at `$LATEST`; throws when the name is taken. */
+  insert(
+    accountId: string,
+    region: string,
+    name: string,
+    fields: FunctionFields,
+    layers: readonly FunctionLayer[],
+  ): Promise<FunctionVersion>;
+  /** Rewrites a function's members, and its layers when given. */
+  update(id: number, fields: FunctionFields, layers?: readonly FunctionLayer[]): Promise<void>;
+  get(accountId: string, region: string, name: string): Promise<FunctionVersion | undefined>;
+  /** Functions named after `after`, by name. */
+  list(accountId: string, region: string, after: string, limit: number): Promise<FunctionVersion[]>;
+  /** Deletes a function and its layer references. */
+  delete(id: number): Promise<void>;
+}
+
+/** The reference-counted rows of stored code: a blob may go once no row references it. */
+export interface CodeRepository {
+  /** Records a blob (no references yet); the referencing insert raises its count. */
+  register(code: StoredCode): Promise<void>;
+  /** The unzipped size recorded for a blob (0 if unknown). */
+  unzippedSize(sha256Hex: string): Promise<number>;
+  /** Whether a row exists for the blob, referenced or not. */
+  known(sha256Hex: string): Promise<boolean>;
+  /** Deletes the rows nobody references, except those `keep` protects; returns the hashes whose rows went. */
+  deleteUnreferenced(keep: (sha256Hex: string) => boolean): Promise<string[]>;
+  /** Start-up: deletes every unreferenced row; returns a check of which hashes are still referenced. */
+  sweep(): Promise<(sha256Hex: string) => boolean>;
+}
+
+/** Content-addressed code bytes, keyed by their hex SHA-256. */
+export interface BlobStore {
+  /** Durably stores the bytes under their SHA-256 (nothing happens when they are already there). */
+  put(sha256Hex: string, bytes: Uint8Array): Promise<void>;
+  /** A stream of the blob's bytes. */
+  open(sha256Hex: string): Readable;
+  /** The blob's size, or undefined when it is not stored. */
+  size(sha256Hex: string): Promise<number | undefined>;
+  /** Removes a blob. The local implementation unlinks before its first await, which `CodeStore` relies on. */
+  delete(sha256Hex: string): Promise<void>;
+  /** A local file holding the blob's bytes, for execution to extract (a download for remote stores). */
+  localPath(sha256Hex: string): Promise<string>;
+  /** Start-up clean-up: temp files left by a crash, and blobs `isReferenced` rejects. */
+  sweep(isReferenced: (sha256Hex: string) => boolean): Promise<{ tempFiles: number; orphans: number }>;
+}
+
+/** The repositories and the one transaction shape. */
+export interface Storage {
+  readonly layers: LayerRepository;
+  readonly functions: FunctionRepository;
+  readonly code: CodeRepository;
+  /**
+   * Runs `fn` as one atomic, isolated unit: every write happens inside one. Transactions do not nest (an inner
+   * call would wait for the outer forever), so code reached from inside one takes what it needs as arguments.
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  close(): void;
+}
