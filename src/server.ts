@@ -36,6 +36,7 @@ import { StsService } from "./identity/sts.js";
 import { CredentialStore } from "./storage/sqlite/credentials.js";
 import { LayerService } from "./domain/layers/service.js";
 import { createLogger, wantsPretty } from "./log.js";
+import { lockDataDir, type InstanceLock } from "./storage/instance-lock.js";
 import { startBanner } from "./banner.js";
 import { LocalBlobStore } from "./storage/local-blobs/blobs.js";
 import type { BlobStore } from "./storage/types.js";
@@ -70,9 +71,27 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const configuredKeys = config.auth === "strict" ? loadCredentials(config.credentials ?? "") : undefined;
   const log = options.logger ?? (await createLogger(config.logLevel, config.logFormat));
   mkdirSync(config.dataDir, { recursive: true });
+  // Before anything in the data dir is opened: a second lamina on it must stop here, touching nothing.
+  const lock = lockDataDir(config.dataDir, `lamina ${VERSION}`);
+  try {
+    return await assemble(config, configuredKeys, log, lock, options);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/** Everything after the data dir is ours: storage, services, adapters and the listening server. */
+async function assemble(
+  config: Config,
+  configuredKeys: ReturnType<typeof loadCredentials> | undefined,
+  log: Logger,
+  lock: InstanceLock,
+  options: StartOptions,
+): Promise<Lamina> {
   const storage = SqliteStorage.open(join(config.dataDir, "lamina.db"));
   const db = storage.db;
-  const blobs: BlobStore = new LocalBlobStore(join(config.dataDir, "blobs"));
+  const blobs: BlobStore = new LocalBlobStore(join(config.dataDir, "blobs"), config.minFreeSpace);
   const code = new CodeStore(storage, blobs);
   const swept = await code.sweepAtStartup();
   if (swept.tempFiles + swept.orphans > 0) {
@@ -151,6 +170,7 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
         events.close();
         await executor.close();
         storage.close();
+        lock.release();
         log.info("lamina stopped");
       })();
       return closing;
