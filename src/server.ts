@@ -31,7 +31,6 @@ import {
 import { LenientAuthenticator, StrictAuthenticator, type Authenticator } from "./identity/authenticator.js";
 import { loadCredentials } from "./identity/credentials.js";
 import { OrganizationsService } from "./domain/organizations/service.js";
-import { OrganizationStore } from "./storage/sqlite/organizations.js";
 import { StsService } from "./identity/sts.js";
 import { CredentialStore } from "./storage/sqlite/credentials.js";
 import { LayerService } from "./domain/layers/service.js";
@@ -80,11 +79,10 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   }
 
   const clock = options.clock ?? systemClock;
-  const organizationStore = new OrganizationStore(db);
   // Grants see configured organizations and API-created ones alike, read at the moment of each check.
   const organizations =
     options.organizationDirectory ??
-    new CombinedOrganizations([new StaticOrganizations(config.organizations), organizationStore]);
+    new CombinedOrganizations([new StaticOrganizations(config.organizations), storage.organizations]);
   const issued = new CredentialStore(db);
   const auth: Authenticator = configuredKeys
     ? new StrictAuthenticator(configuredKeys, issued, clock)
@@ -108,7 +106,7 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const app = createListener({
     adapters: [
       laminaAdapter(VERSION, blobs),
-      organizationsAdapter({ auth, organizations: new OrganizationsService(organizationStore, clock), log }),
+      organizationsAdapter({ auth, organizations: new OrganizationsService(storage, clock), log }),
       stsAdapter({ auth, sts: new StsService(issued, clock), log }),
     ],
     fallback: lambdaAdapter({ router: new Router(), handlers, auth, log }),

@@ -9,18 +9,21 @@ import { SqliteCode } from "./code.js";
 import { openDatabase, type Db } from "./db.js";
 import { SqliteFunctions } from "./functions.js";
 import { SqliteLayers } from "./layers.js";
+import { SqliteOrganizations } from "./organizations.js";
 
-/** The SQLite storage; `db` stays reachable for the stores not yet behind an interface. */
+/** The SQLite storage; `db` stays reachable for the store not yet behind an interface. */
 export class SqliteStorage implements Storage {
   readonly layers: SqliteLayers;
   readonly functions: SqliteFunctions;
   readonly code: SqliteCode;
+  readonly organizations: SqliteOrganizations;
   private lock: Promise<void> = Promise.resolve();
 
   constructor(readonly db: Db) {
     this.layers = new SqliteLayers(db);
     this.functions = new SqliteFunctions(db);
     this.code = new SqliteCode(db);
+    this.organizations = new SqliteOrganizations(db);
   }
 
   /** Opens (creating and migrating if needed) the database at `file`. */
