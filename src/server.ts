@@ -32,7 +32,6 @@ import { LenientAuthenticator, StrictAuthenticator, type Authenticator } from ".
 import { loadCredentials } from "./identity/credentials.js";
 import { OrganizationsService } from "./domain/organizations/service.js";
 import { StsService } from "./identity/sts.js";
-import { CredentialStore } from "./storage/sqlite/credentials.js";
 import { LayerService } from "./domain/layers/service.js";
 import { createLogger, wantsPretty } from "./log.js";
 import { startBanner } from "./banner.js";
@@ -70,7 +69,6 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const log = options.logger ?? (await createLogger(config.logLevel, config.logFormat));
   mkdirSync(config.dataDir, { recursive: true });
   const storage = SqliteStorage.open(join(config.dataDir, "lamina.db"));
-  const db = storage.db;
   const blobs: BlobStore = new LocalBlobStore(join(config.dataDir, "blobs"));
   const code = new CodeStore(storage, blobs);
   const swept = await code.sweepAtStartup();
@@ -83,10 +81,9 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const organizations =
     options.organizationDirectory ??
     new CombinedOrganizations([new StaticOrganizations(config.organizations), storage.organizations]);
-  const issued = new CredentialStore(db);
   const auth: Authenticator = configuredKeys
-    ? new StrictAuthenticator(configuredKeys, issued, clock)
-    : new LenientAuthenticator(config.region, issued);
+    ? new StrictAuthenticator(configuredKeys, storage.credentials, clock)
+    : new LenientAuthenticator(config.region, storage.credentials);
   const layers = new LayerService(storage, code, organizations, clock);
   let endpointUrl = "";
   const { executor, sandbox } = await createExecutor(config, blobs, log, () => endpointUrl);
@@ -107,7 +104,7 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
     adapters: [
       laminaAdapter(VERSION, blobs),
       organizationsAdapter({ auth, organizations: new OrganizationsService(storage, clock), log }),
-      stsAdapter({ auth, sts: new StsService(issued, clock), log }),
+      stsAdapter({ auth, sts: new StsService(storage, clock), log }),
     ],
     fallback: lambdaAdapter({ router: new Router(), handlers, auth, log }),
     fail: (res, err, requestId) => failLambda(log, res, err, requestId),

@@ -264,6 +264,32 @@ export interface OrganizationRepository {
   setHandshakeState(id: string, state: string): Promise<void>;
 }
 
+/** Temporary credentials lamina issued (AssumeRole) and the principal their use maps to. */
+export interface IssuedCredentials {
+  /** `ASIA…` */
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+  readonly accountId: string;
+  /** `arn:aws:sts::<account>:assumed-role/<role>/<session>` */
+  readonly arn: string;
+  /** `AROA…:<session>` */
+  readonly userId: string;
+  /** Milliseconds since the epoch. */
+  readonly expiresAt: number;
+}
+
+/**
+ * Issued credentials by access key id; kept in storage so they outlive a restart, as AWS's do. `get` runs on
+ * every request signed with a key lamina may have issued, so implementations should make it cheap.
+ */
+export interface CredentialRepository {
+  /** Stores newly issued credentials (inside `Storage.transaction`). */
+  insert(credentials: IssuedCredentials): Promise<void>;
+  /** The credentials of `accessKeyId`, if lamina issued it. */
+  get(accessKeyId: string): Promise<IssuedCredentials | undefined>;
+}
+
 /** Content-addressed code bytes, keyed by their hex SHA-256. */
 export interface BlobStore {
   /** Durably stores the bytes under their SHA-256 (nothing happens when they are already there). */
@@ -286,6 +312,7 @@ export interface Storage {
   readonly functions: FunctionRepository;
   readonly code: CodeRepository;
   readonly organizations: OrganizationRepository;
+  readonly credentials: CredentialRepository;
   /**
    * Runs `fn` as one atomic, isolated unit: every write happens inside one. Transactions do not nest (an inner
    * call would wait for the outer forever), so code reached from inside one takes what it needs as arguments.
