@@ -31,9 +31,7 @@ import {
 import { LenientAuthenticator, StrictAuthenticator, type Authenticator } from "./identity/authenticator.js";
 import { loadCredentials } from "./identity/credentials.js";
 import { OrganizationsService } from "./domain/organizations/service.js";
-import { OrganizationStore } from "./storage/sqlite/organizations.js";
 import { StsService } from "./identity/sts.js";
-import { CredentialStore } from "./storage/sqlite/credentials.js";
 import { LayerService } from "./domain/layers/service.js";
 import { createLogger, wantsPretty } from "./log.js";
 import { lockDataDir, type InstanceLock } from "./storage/instance-lock.js";
@@ -90,7 +88,6 @@ async function assemble(
   options: StartOptions,
 ): Promise<Lamina> {
   const storage = SqliteStorage.open(join(config.dataDir, "lamina.db"));
-  const db = storage.db;
   const blobs: BlobStore = new LocalBlobStore(join(config.dataDir, "blobs"), config.minFreeSpace);
   const code = new CodeStore(storage, blobs);
   const swept = await code.sweepAtStartup();
@@ -99,15 +96,13 @@ async function assemble(
   }
 
   const clock = options.clock ?? systemClock;
-  const organizationStore = new OrganizationStore(db);
   // Grants see configured organizations and API-created ones alike, read at the moment of each check.
   const organizations =
     options.organizationDirectory ??
-    new CombinedOrganizations([new StaticOrganizations(config.organizations), organizationStore]);
-  const issued = new CredentialStore(db);
+    new CombinedOrganizations([new StaticOrganizations(config.organizations), storage.organizations]);
   const auth: Authenticator = configuredKeys
-    ? new StrictAuthenticator(configuredKeys, issued, clock)
-    : new LenientAuthenticator(config.region, issued);
+    ? new StrictAuthenticator(configuredKeys, storage.credentials, clock)
+    : new LenientAuthenticator(config.region, storage.credentials);
   const layers = new LayerService(storage, code, organizations, clock);
   let endpointUrl = "";
   const { executor, sandbox } = await createExecutor(config, blobs, log, () => endpointUrl);
@@ -127,8 +122,8 @@ async function assemble(
   const app = createListener({
     adapters: [
       laminaAdapter(VERSION, blobs),
-      organizationsAdapter({ auth, organizations: new OrganizationsService(organizationStore, clock), log }),
-      stsAdapter({ auth, sts: new StsService(issued, clock), log }),
+      organizationsAdapter({ auth, organizations: new OrganizationsService(storage, clock), log }),
+      stsAdapter({ auth, sts: new StsService(storage, clock), log }),
     ],
     fallback: lambdaAdapter({ router: new Router(), handlers, auth, log }),
     fail: (res, err, requestId) => failLambda(log, res, err, requestId),
