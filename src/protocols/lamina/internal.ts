@@ -100,6 +100,9 @@ async function sendBlob(
     res.end();
     return;
   }
+  // The status goes out at once, so a damaged blob fails the same way at any size: 200, then a body cut short
+  // (a blob of one chunk would otherwise cut the connection before any status line).
+  res.flushHeaders();
   // A failed pipeline (damaged bytes, a read error, a client gone) destroys the response and so its socket: every
   // client sees an incomplete body, never a complete one of bad bytes. BlobIntegrity has logged the damage.
   await pipeline(blobs.open(sha), res).catch(() => res.destroy());
