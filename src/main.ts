@@ -76,8 +76,13 @@ program
       "strict mode's keys, one per line: access-key-id,secret-access-key,account-id,user-name",
     ).env(ENV_VARS.credentials),
   )
-  .action(async (opts: Record<string, string | string[] | undefined>) => {
+  // Private: serves blobs without checking their SHA-256, for the bench row that prices the check. Not in --help.
+  .addOption(new Option("--unverified-downloads").hideHelp())
+  .action(async (opts: Record<string, string | string[] | boolean | undefined>) => {
     const input: Record<string, unknown> = { ...configFromEnv(process.env) };
+    if (opts.unverifiedDownloads === true) {
+      input.verifyServedBlobs = false;
+    }
     const flags: [string, keyof ConfigInput][] = [
       ["host", "host"],
       ["port", "port"],
@@ -98,7 +103,7 @@ program
       }
     }
     const orgs = opts.organization;
-    if (orgs !== undefined) {
+    if (orgs !== undefined && typeof orgs !== "boolean") {
       input.organizations = parseOrganizations(Array.isArray(orgs) ? orgs : [orgs]);
     }
     let lamina;
