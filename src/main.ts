@@ -22,6 +22,12 @@ program
     ),
   )
   .addOption(
+    new Option(
+      "--min-free-space <size>",
+      "free space kept on the data dir's disk; uploads that would go below it are refused (default 64MiB)",
+    ).env(ENV_VARS.minFreeSpace),
+  )
+  .addOption(
     new Option("--region <region>", "region of unsigned requests (default us-east-1)").env(ENV_VARS.region),
   )
   .addOption(
@@ -88,6 +94,7 @@ program
       ["port", "port"],
       ["dataDir", "dataDir"],
       ["region", "region"],
+      ["minFreeSpace", "minFreeSpace"],
       ["logLevel", "logLevel"],
       ["logFormat", "logFormat"],
       ["sandbox", "sandbox"],

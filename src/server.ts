@@ -33,11 +33,10 @@ import { loadCredentials } from "./identity/credentials.js";
 import { loadSigningKey, UrlSigner } from "./identity/url-signing.js";
 import { BlobIntegrity } from "./storage/integrity.js";
 import { OrganizationsService } from "./domain/organizations/service.js";
-import { OrganizationStore } from "./storage/sqlite/organizations.js";
 import { StsService } from "./identity/sts.js";
-import { CredentialStore } from "./storage/sqlite/credentials.js";
 import { LayerService } from "./domain/layers/service.js";
 import { createLogger, wantsPretty } from "./log.js";
+import { lockDataDir, type InstanceLock } from "./storage/instance-lock.js";
 import { startBanner } from "./banner.js";
 import { LocalBlobStore } from "./storage/local-blobs/blobs.js";
 import type { BlobStore } from "./storage/types.js";
@@ -74,9 +73,26 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const configuredKeys = config.auth === "strict" ? loadCredentials(config.credentials ?? "") : undefined;
   const log = options.logger ?? (await createLogger(config.logLevel, config.logFormat));
   mkdirSync(config.dataDir, { recursive: true });
+  // Before anything in the data dir is opened: a second lamina on it must stop here, touching nothing.
+  const lock = lockDataDir(config.dataDir, `lamina ${VERSION}`);
+  try {
+    return await assemble(config, configuredKeys, log, lock, options);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/** Everything after the data dir is ours: storage, services, adapters and the listening server. */
+async function assemble(
+  config: Config,
+  configuredKeys: ReturnType<typeof loadCredentials> | undefined,
+  log: Logger,
+  lock: InstanceLock,
+  options: StartOptions,
+): Promise<Lamina> {
   const storage = SqliteStorage.open(join(config.dataDir, "lamina.db"));
-  const db = storage.db;
-  const blobs: BlobStore = new LocalBlobStore(join(config.dataDir, "blobs"));
+  const blobs: BlobStore = new LocalBlobStore(join(config.dataDir, "blobs"), config.minFreeSpace);
   const code = new CodeStore(storage, blobs);
   const integrity = new BlobIntegrity(
     blobs,
@@ -89,15 +105,13 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   }
 
   const clock = options.clock ?? systemClock;
-  const organizationStore = new OrganizationStore(db);
   // Grants see configured organizations and API-created ones alike, read at the moment of each check.
   const organizations =
     options.organizationDirectory ??
-    new CombinedOrganizations([new StaticOrganizations(config.organizations), organizationStore]);
-  const issued = new CredentialStore(db);
+    new CombinedOrganizations([new StaticOrganizations(config.organizations), storage.organizations]);
   const auth: Authenticator = configuredKeys
-    ? new StrictAuthenticator(configuredKeys, issued, clock)
-    : new LenientAuthenticator(config.region, issued);
+    ? new StrictAuthenticator(configuredKeys, storage.credentials, clock)
+    : new LenientAuthenticator(config.region, storage.credentials);
   const layers = new LayerService(storage, code, organizations, clock);
   let endpointUrl = "";
   const { executor, sandbox } = await createExecutor(config, integrity, log, () => endpointUrl);
@@ -118,8 +132,8 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const app = createListener({
     adapters: [
       laminaAdapter({ version: VERSION, blobs: integrity, signer }),
-      organizationsAdapter({ auth, organizations: new OrganizationsService(organizationStore, clock), log }),
-      stsAdapter({ auth, sts: new StsService(issued, clock), log }),
+      organizationsAdapter({ auth, organizations: new OrganizationsService(storage, clock), log }),
+      stsAdapter({ auth, sts: new StsService(storage, clock), log }),
     ],
     fallback: lambdaAdapter({
       router: new Router(),
@@ -167,6 +181,7 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
         events.close();
         await executor.close();
         storage.close();
+        lock.release();
         log.info("lamina stopped");
       })();
       return closing;

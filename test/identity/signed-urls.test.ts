@@ -17,6 +17,7 @@ import { lambdaClient, TEST_REGION } from "../helpers/clients.js";
 import { download } from "../helpers/download.js";
 import { createFunction } from "../helpers/invoke.js";
 import { startTestServer, tmpDir } from "../helpers/server.js";
+import type { Lamina } from "../../src/index.js";
 import { makeZip } from "../helpers/zip.js";
 
 const ACCOUNT = "123456789012";
@@ -58,15 +59,16 @@ describe("signed code URLs in strict mode", () => {
   const credentials = join(tmpDir(), "credentials");
   writeFileSync(credentials, `${KEY},${SECRET},${ACCOUNT},alice\n`);
   const start = () => startTestServer({ auth: "strict", credentials, clock, dataDir });
+  let first: Lamina;
   let client: LambdaClient;
   let zip: Buffer;
   let location = "";
   let codeLocation = "";
 
   beforeAll(async () => {
-    const lamina = await start();
+    first = await start();
     client = new LambdaClient({
-      endpoint: lamina.url,
+      endpoint: first.url,
       region: TEST_REGION,
       credentials: { accessKeyId: KEY, secretAccessKey: SECRET },
       maxAttempts: 1,
@@ -130,6 +132,8 @@ describe("signed code URLs in strict mode", () => {
   it("still downloads after a restart at 600 seconds, and answers 403 Request has expired after", async () => {
     const [, date = ""] = SIGNED_RE.exec(new URL(location).search) ?? [];
     const signedAt = fromAmzDate(date).getTime();
+    // One lamina per data dir: the first goes before the second starts on the same key.
+    await first.close();
     const restarted = await start();
     const same = new URL(location);
     const url = `${restarted.url}${same.pathname}${same.search}`;

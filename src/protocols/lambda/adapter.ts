@@ -13,6 +13,7 @@ import {
 } from "../../errors.js";
 import type { Authenticator } from "../../identity/authenticator.js";
 import { INTERNAL_ERROR_MESSAGE, readBody, type ProtocolAdapter } from "../http.js";
+import { DISK_FULL_MESSAGE, isDiskFull } from "../../util/disk-space.js";
 import { FAST_PATH_MIN_BYTES, parseWithBlobCut, STRICT_UTF8 } from "./blob-body.js";
 import type { OperationName } from "./operations.js";
 import { writeError, writeJson } from "./respond.js";
@@ -152,10 +153,18 @@ export function failLambda(log: Logger, res: ServerResponse, err: unknown, reque
   let error: LambdaError;
   if (err instanceof LambdaError) {
     error = err;
-  } else if (res.req.destroyed || (err as NodeJS.ErrnoException).code === "ECONNRESET") {
+  } else if (
+    res.socket === null ||
+    res.socket.destroyed ||
+    (err as NodeJS.ErrnoException).code === "ECONNRESET"
+  ) {
+    // Only a gone socket means the client hung up: `req.destroyed` is also true once a body has been read whole.
     log.debug({ requestId, err }, "client closed the connection");
     res.destroy();
     return;
+  } else if (isDiskFull(err)) {
+    log.error({ err, requestId }, "the data dir's disk is full");
+    error = new ServiceException(DISK_FULL_MESSAGE);
   } else {
     log.error({ err, requestId }, "unexpected error");
     error = new ServiceException(INTERNAL_ERROR_MESSAGE);

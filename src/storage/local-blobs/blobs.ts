@@ -6,15 +6,21 @@
  */
 import { randomUUID } from "node:crypto";
 import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, type ReadStream } from "node:fs";
-import { open, rename, stat } from "node:fs/promises";
+import { open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { CodeStorageExceededException } from "../../errors.js";
+import { formatBytes, freeBytes } from "../../util/disk-space.js";
 import type { BlobStore } from "../types.js";
 
 /** Stores and serves zip bytes by their SHA-256 in a local directory. */
 export class LocalBlobStore implements BlobStore {
   private readonly tmpDir: string;
 
-  constructor(private readonly dir: string) {
+  /** `minFreeBytes`: uploads that would leave less than this free on the disk are refused (`--min-free-space`). */
+  constructor(
+    private readonly dir: string,
+    private readonly minFreeBytes = 0,
+  ) {
     this.tmpDir = join(dir, "tmp");
     mkdirSync(this.tmpDir, { recursive: true });
   }
@@ -37,14 +43,22 @@ export class LocalBlobStore implements BlobStore {
     if (await exists(target)) {
       return;
     }
+    const free = await freeBytes(this.dir);
+    if (free - bytes.length < this.minFreeBytes) {
+      throw new CodeStorageExceededException(reserveMessage(free, this.minFreeBytes));
+    }
     const tmp = join(this.tmpDir, randomUUID());
     const fh = await open(tmp, "wx");
     try {
       await fh.writeFile(bytes);
       await fh.sync();
-    } finally {
+    } catch (err) {
+      // A full disk (or any failed write) must not leave half a blob behind.
       await fh.close();
+      await rm(tmp, { force: true });
+      throw err;
     }
+    await fh.close();
     const shard = join(this.dir, sha256Hex.slice(0, 2));
     mkdirSync(shard, { recursive: true });
     await rename(tmp, target);
@@ -95,6 +109,14 @@ export class LocalBlobStore implements BlobStore {
     }
     return { tempFiles, orphans };
   }
+}
+
+/** Why an upload was refused to keep the reserve; lamina's own text, inside AWS's CodeStorageExceededException. */
+export function reserveMessage(free: number, reserve: number): string {
+  return (
+    `lamina keeps ${formatBytes(reserve)} of its data dir's disk free (--min-free-space) and ${formatBytes(free)} ` +
+    "are free: uploads are refused until space is freed. Deletes, grants and reads still work."
+  );
 }
 
 async function exists(file: string): Promise<boolean> {
