@@ -17,7 +17,7 @@ import { RuntimeCatalog } from "./execution/runtimes.js";
 import { NO_SANDBOX_EFFECTS, noSandboxReason, probeBwrap, type SandboxKind } from "./execution/sandbox.js";
 import { AsyncInvokeQueue } from "./domain/invoke/async-queue.js";
 import { failLambda, lambdaAdapter } from "./protocols/lambda/adapter.js";
-import { laminaAdapter } from "./protocols/lamina/internal.js";
+import { codeLocations, laminaAdapter } from "./protocols/lamina/internal.js";
 import { createListener } from "./protocols/listener.js";
 import { organizationsAdapter } from "./protocols/organizations/adapter.js";
 import { stsAdapter } from "./protocols/sts/adapter.js";
@@ -30,6 +30,8 @@ import {
 } from "./identity/organizations.js";
 import { LenientAuthenticator, StrictAuthenticator, type Authenticator } from "./identity/authenticator.js";
 import { loadCredentials } from "./identity/credentials.js";
+import { loadSigningKey, UrlSigner } from "./identity/url-signing.js";
+import { BlobIntegrity } from "./storage/integrity.js";
 import { OrganizationsService } from "./domain/organizations/service.js";
 import { StsService } from "./identity/sts.js";
 import { LayerService } from "./domain/layers/service.js";
@@ -50,6 +52,8 @@ export interface StartOptions extends ConfigInput {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly organizationDirectory?: OrganizationDirectory;
+  /** false serves blobs without checking their SHA-256: a private switch for the bench's floor row. */
+  readonly verifyServedBlobs?: boolean;
 }
 
 /** A running lamina. */
@@ -90,6 +94,11 @@ async function assemble(
   const storage = SqliteStorage.open(join(config.dataDir, "lamina.db"));
   const blobs: BlobStore = new LocalBlobStore(join(config.dataDir, "blobs"), config.minFreeSpace);
   const code = new CodeStore(storage, blobs);
+  const integrity = new BlobIntegrity(
+    blobs,
+    (sha) => log.error({ blob: sha }, `blob ${sha} is damaged: its bytes no longer match their SHA-256`),
+    options.verifyServedBlobs ?? true,
+  );
   const swept = await code.sweepAtStartup();
   if (swept.tempFiles + swept.orphans > 0) {
     log.info(swept, "removed unreferenced files left by an earlier run");
@@ -105,7 +114,8 @@ async function assemble(
     : new LenientAuthenticator(config.region, storage.credentials);
   const layers = new LayerService(storage, code, organizations, clock);
   let endpointUrl = "";
-  const { executor, sandbox } = await createExecutor(config, blobs, log, () => endpointUrl);
+  const { executor, sandbox } = await createExecutor(config, integrity, log, () => endpointUrl);
+  const signer = configuredKeys ? new UrlSigner(loadSigningKey(config.dataDir), clock) : undefined;
   const functions = new FunctionService(storage, code, layers, clock, config.runtimePolicy, (fn) =>
     executor.retire(fn),
   );
@@ -121,11 +131,17 @@ async function assemble(
   // One adapter per wire protocol; Lambda's REST-JSON owns every request the others do not claim.
   const app = createListener({
     adapters: [
-      laminaAdapter(VERSION, blobs),
+      laminaAdapter({ version: VERSION, blobs: integrity, signer }),
       organizationsAdapter({ auth, organizations: new OrganizationsService(storage, clock), log }),
       stsAdapter({ auth, sts: new StsService(storage, clock), log }),
     ],
-    fallback: lambdaAdapter({ router: new Router(), handlers, auth, log }),
+    fallback: lambdaAdapter({
+      router: new Router(),
+      handlers,
+      auth,
+      log,
+      codeLocation: codeLocations(signer),
+    }),
     fail: (res, err, requestId) => failLambda(log, res, err, requestId),
     log,
   });
@@ -182,7 +198,7 @@ export interface SandboxChoice {
 /** The process executor, with the sandbox `--sandbox` asks for (auto: bubblewrap when it works here). */
 async function createExecutor(
   config: Config,
-  blobs: BlobStore,
+  blobs: BlobIntegrity,
   log: Logger,
   endpoint: () => string,
 ): Promise<{ executor: Executor; sandbox: SandboxChoice }> {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { TooManyRequestsException } from "../errors.js";
 import { runtimeVersionArn } from "../arn.js";
+import { DamagedBlobError } from "../storage/integrity.js";
 import type { FunctionVersion } from "../storage/types.js";
 import { Environment, type InvokeOutcome } from "./environment.js";
 import type { CodeCache } from "./filesystem.js";
@@ -38,6 +39,16 @@ export interface Executor {
   /** Stops every environment of a function (it changed or was deleted). */
   retire(fn: FunctionIdentity): void;
   close(): Promise<void>;
+}
+
+/** The code a function runs with is damaged on disk: its own code, or one of its layers (named by ARN). */
+export class DamagedCodeError extends Error {
+  constructor(
+    readonly sha256Hex: string,
+    readonly layerArn: string | undefined,
+  ) {
+    super(`damaged ${layerArn === undefined ? "function code" : `layer ${layerArn}`} (blob ${sha256Hex})`);
+  }
 }
 
 /** What names a function's environments: account, region and name. */
@@ -142,10 +153,7 @@ export class ProcessExecutor implements Executor {
 
   /** Starts a new environment for the function's current configuration. */
   private async start(fn: FunctionVersion): Promise<Environment> {
-    const [task, opt] = await Promise.all([
-      this.opts.cache.extracted(fn.sha256Hex),
-      this.opts.cache.merged(fn.layers.map((l) => l.sha256Hex)),
-    ]);
+    const [task, opt] = await this.trees(fn);
     const tmp = join(this.opts.scratchDir, randomBytes(8).toString("hex"));
     if (this.opts.sandbox === "none") {
       await mkdir(tmp, { recursive: true });
@@ -169,6 +177,23 @@ export class ProcessExecutor implements Executor {
     );
     await env.start();
     return env;
+  }
+
+  /**
+   * The function's code and merged `/opt`. Each zip is unpacked (and checked) on its own first, so a damaged one
+   * is reported as the function's code or as the layer it is, by ARN.
+   */
+  private async trees(fn: FunctionVersion): Promise<[string, string]> {
+    const cache = this.opts.cache;
+    const named = (sha256Hex: string, layerArn?: string) =>
+      cache.extracted(sha256Hex).catch((err: unknown) => {
+        throw err instanceof DamagedBlobError ? new DamagedCodeError(sha256Hex, layerArn) : err;
+      });
+    const [task] = await Promise.all([
+      named(fn.sha256Hex),
+      ...fn.layers.map((layer) => named(layer.sha256Hex, layer.arn)),
+    ]);
+    return [task, await cache.merged(fn.layers.map((l) => l.sha256Hex))];
   }
 
   retire(fn: FunctionIdentity): void {

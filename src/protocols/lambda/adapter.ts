@@ -19,6 +19,7 @@ import type { OperationName } from "./operations.js";
 import { writeError, writeJson } from "./respond.js";
 import type { Router } from "./router.js";
 import type { HandlerTable } from "./types.js";
+import type { CodeLocation } from "../lamina/internal.js";
 
 /**
  * Lambda's request size limit for code uploads, `docs/reference/aws-layer-semantics.md` §3 #13: base64 of
@@ -42,6 +43,8 @@ export interface LambdaAdapterDeps {
   /** Who sent each request (lenient or strict). */
   readonly auth: Authenticator;
   readonly log: Logger;
+  /** How URLs of stored zips are written (signed in strict mode). */
+  readonly codeLocation: CodeLocation;
 }
 
 /** The Lambda adapter; it accepts every request, so the listener asks it last. */
@@ -98,7 +101,7 @@ async function serve(
     body,
     rawBody,
     headers: req.headers,
-    baseUrl: `http://${req.headers.host ?? "127.0.0.1"}`,
+    codeLocation: (sha256Hex) => deps.codeLocation(`http://${req.headers.host ?? "127.0.0.1"}`, sha256Hex),
   });
   writeJson(res, reply.status ?? route.spec.status, reply.rawBody ?? reply.body, requestId, reply.headers);
 }
