@@ -56,6 +56,11 @@ export const ConfigSchema = z
     runtimePolicy: z.enum(["lenient", "aws"]).default("lenient"),
     /** Seconds an idle execution environment is kept warm. */
     keepAlive: z.coerce.number().int().min(1).default(600),
+    /**
+     * Seconds a stopping lamina (SIGTERM, SIGINT) lets requests in flight finish; then invocations still running
+     * are stopped and answered with their error, and lamina exits.
+     */
+    shutdownTimeout: z.coerce.number().int().min(0).max(3600).default(10),
     /** Execution environments per function at once; beyond it Invoke answers 429. */
     maxConcurrency: z.coerce.number().int().min(1).max(1000).default(16),
     /** How functions are isolated: bubblewrap when present (auto), always (bwrap), or plain processes (none). */
@@ -103,6 +108,7 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   sandbox: "LAMINA_SANDBOX",
   keepAlive: "LAMINA_KEEP_ALIVE",
   maxConcurrency: "LAMINA_MAX_CONCURRENCY",
+  shutdownTimeout: "LAMINA_SHUTDOWN_TIMEOUT",
   organizations: "LAMINA_ORGANIZATIONS",
   auth: "LAMINA_AUTH",
   credentials: "LAMINA_CREDENTIALS",

@@ -60,6 +60,12 @@ program
   )
   .addOption(
     new Option(
+      "--shutdown-timeout <seconds>",
+      "on SIGTERM/SIGINT, how long requests in flight may finish before running invocations are stopped (default 10)",
+    ).env(ENV_VARS.shutdownTimeout),
+  )
+  .addOption(
+    new Option(
       "--max-concurrency <n>",
       "environments per function at once; beyond it Invoke answers 429 (default 16)",
     ).env(ENV_VARS.maxConcurrency),
@@ -101,6 +107,7 @@ program
       ["runtimePolicy", "runtimePolicy"],
       ["keepAlive", "keepAlive"],
       ["maxConcurrency", "maxConcurrency"],
+      ["shutdownTimeout", "shutdownTimeout"],
       ["auth", "auth"],
       ["credentials", "credentials"],
     ];

@@ -177,7 +177,7 @@ async function assemble(
     config,
     close: () => {
       closing ??= (async () => {
-        await stop(server);
+        await stop(server, config.shutdownTimeout * 1000, () => executor.stopInFlight());
         events.close();
         await executor.close();
         storage.close();
@@ -243,15 +243,18 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 
 /**
  * Closes the listener, then keeps closing keep-alive sockets as they turn idle, so in-flight requests finish and
- * nothing new starts. Connections still busy after `graceMs` are cut.
+ * nothing new starts. Past `graceMs`, `overdue` stops what still runs (invocations), so every request in flight is
+ * answered; connections still busy a moment later are cut.
  */
-function stop(server: Server, graceMs = 10_000): Promise<void> {
+function stop(server: Server, graceMs: number, overdue: () => void): Promise<void> {
   return new Promise((resolve) => {
     const sweep = setInterval(() => server.closeIdleConnections(), 50);
-    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs + 2_000);
+    const stopWork = setTimeout(overdue, graceMs);
     server.close(() => {
       clearInterval(sweep);
       clearTimeout(cut);
+      clearTimeout(stopWork);
       resolve();
     });
     server.closeIdleConnections();

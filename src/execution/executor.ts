@@ -38,6 +38,8 @@ export interface Executor {
   invoke(fn: FunctionVersion, request: InvokeRequest): Promise<InvokeResult>;
   /** Stops every environment of a function (it changed or was deleted). */
   retire(fn: FunctionIdentity): void;
+  /** Stops the environments still running an invocation, so each of those invokes answers now (shutdown). */
+  stopInFlight(): void;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,8 @@ interface Pool {
 /** Runs functions as processes (optionally under bubblewrap). */
 export class ProcessExecutor implements Executor {
   private readonly pools = new Map<string, Pool>();
+  /** Environments running an invocation right now. */
+  private readonly running = new Set<Environment>();
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
 
@@ -117,6 +121,7 @@ export class ProcessExecutor implements Executor {
     pool.busy++;
     try {
       env ??= await this.start(fn);
+      this.running.add(env);
       const outcome = await env.invoke(
         {
           requestId: request.requestId,
@@ -142,6 +147,9 @@ export class ProcessExecutor implements Executor {
       this.opts.log.debug({ function: key, requestId: request.requestId, log }, "invocation");
       return { ...outcome, log };
     } finally {
+      if (env) {
+        this.running.delete(env);
+      }
       pool.busy--;
       if (env?.alive && !this.closed && env.revisionId === fn.revisionId) {
         pool.idle.push(env);
@@ -203,6 +211,12 @@ export class ProcessExecutor implements Executor {
   private retireKey(key: string): void {
     const pool = this.pools.get(key);
     for (const env of pool?.idle.splice(0) ?? []) {
+      env.kill();
+    }
+  }
+
+  stopInFlight(): void {
+    for (const env of this.running) {
       env.kill();
     }
   }
