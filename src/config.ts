@@ -77,6 +77,30 @@ export const ConfigSchema = z
       .default({}),
     /** Whether signatures are checked: lenient reads the access key as the account; strict verifies SigV4. */
     auth: z.enum(["lenient", "strict"]).default("lenient"),
+    /**
+     * The team server's database: `postgres://user:password@host:5432/db`. Unset, lamina keeps `lamina.db` (SQLite)
+     * in the data dir. Several lamina processes may share one database.
+     */
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "a PostgreSQL URL postgres://user:password@host:5432/database")
+      .optional(),
+    /** Where code blobs live: `s3://<bucket>/<prefix>`; unset, `blobs/` in the data dir. */
+    blobStore: z
+      .string()
+      .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, "a bucket URL s3://<bucket>/<prefix>")
+      .optional(),
+    /** The S3 API's endpoint for `--blob-store` (MinIO, moto, …); unset, AWS's own for the region. */
+    s3Endpoint: z.string().url().optional(),
+    /**
+     * The URL clients reach lamina at, when that is not the Host they sent (a load balancer in front): the base of
+     * the code URLs lamina hands out (`Content.Location`, `Code.Location`).
+     */
+    publicUrl: z
+      .string()
+      .url()
+      .transform((u) => u.replace(/\/+$/, ""))
+      .optional(),
     /** Strict mode's credentials file: `access-key-id,secret-access-key,account-id,user-name` per line. */
     credentials: z
       .string()
@@ -112,6 +136,10 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   organizations: "LAMINA_ORGANIZATIONS",
   auth: "LAMINA_AUTH",
   credentials: "LAMINA_CREDENTIALS",
+  databaseUrl: "LAMINA_DATABASE_URL",
+  blobStore: "LAMINA_BLOB_STORE",
+  s3Endpoint: "LAMINA_S3_ENDPOINT",
+  publicUrl: "LAMINA_PUBLIC_URL",
 };
 
 /**

@@ -88,6 +88,29 @@ program
       "strict mode's keys, one per line: access-key-id,secret-access-key,account-id,user-name",
     ).env(ENV_VARS.credentials),
   )
+  .addOption(
+    new Option(
+      "--database-url <url>",
+      "PostgreSQL instead of lamina.db, shared by every lamina of a team: postgres://user:password@host/db",
+    ).env(ENV_VARS.databaseUrl),
+  )
+  .addOption(
+    new Option(
+      "--blob-store <url>",
+      "an S3 bucket instead of the data dir's blobs/: s3://<bucket>/<prefix> (credentials: the AWS chain)",
+    ).env(ENV_VARS.blobStore),
+  )
+  .addOption(
+    new Option("--s3-endpoint <url>", "the S3 API endpoint of --blob-store (MinIO, …); default AWS's").env(
+      ENV_VARS.s3Endpoint,
+    ),
+  )
+  .addOption(
+    new Option(
+      "--public-url <url>",
+      "the URL clients reach lamina at behind a load balancer: the base of the code URLs it hands out",
+    ).env(ENV_VARS.publicUrl),
+  )
   // Private: serves blobs without checking their SHA-256, for the bench row that prices the check. Not in --help.
   .addOption(new Option("--unverified-downloads").hideHelp())
   .action(async (opts: Record<string, string | string[] | boolean | undefined>) => {
@@ -110,6 +133,10 @@ program
       ["shutdownTimeout", "shutdownTimeout"],
       ["auth", "auth"],
       ["credentials", "credentials"],
+      ["databaseUrl", "databaseUrl"],
+      ["blobStore", "blobStore"],
+      ["s3Endpoint", "s3Endpoint"],
+      ["publicUrl", "publicUrl"],
     ];
     for (const [flag, key] of flags) {
       if (opts[flag] !== undefined) {

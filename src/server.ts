@@ -36,12 +36,10 @@ import { OrganizationsService } from "./domain/organizations/service.js";
 import { StsService } from "./identity/sts.js";
 import { LayerService } from "./domain/layers/service.js";
 import { createLogger, wantsPretty } from "./log.js";
-import { lockDataDir, type InstanceLock } from "./storage/instance-lock.js";
+import { lockDataDir, lockInstanceDir, type InstanceLock } from "./storage/instance-lock.js";
 import { startBanner } from "./banner.js";
-import { LocalBlobStore } from "./storage/local-blobs/blobs.js";
-import type { BlobStore } from "./storage/types.js";
+import { openBackend } from "./storage/backends.js";
 import { CodeStore } from "./storage/code.js";
-import { SqliteStorage } from "./storage/sqlite/storage.js";
 import { systemClock, type Clock } from "./util/clock.js";
 import { VERSION } from "./util/version.js";
 
@@ -73,10 +71,15 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const configuredKeys = config.auth === "strict" ? loadCredentials(config.credentials ?? "") : undefined;
   const log = options.logger ?? (await createLogger(config.logLevel, config.logFormat));
   mkdirSync(config.dataDir, { recursive: true });
-  // Before anything in the data dir is opened: a second lamina on it must stop here, touching nothing.
-  const lock = lockDataDir(config.dataDir, `lamina ${VERSION}`);
+  // Before anything in the data dir is opened: a second lamina on it must stop here, touching nothing. A team
+  // process (database and bucket shared) keeps only caches here, so it takes a free instance slot instead.
+  const what = `lamina ${VERSION}`;
+  const { dir, lock } =
+    config.databaseUrl !== undefined && config.blobStore !== undefined
+      ? lockInstanceDir(config.dataDir, what)
+      : { dir: config.dataDir, lock: lockDataDir(config.dataDir, what) };
   try {
-    return await assemble(config, configuredKeys, log, lock, options);
+    return await assemble({ ...config, dataDir: dir }, configuredKeys, log, lock, options);
   } catch (err) {
     lock.release();
     throw err;
@@ -91,8 +94,8 @@ async function assemble(
   lock: InstanceLock,
   options: StartOptions,
 ): Promise<Lamina> {
-  const storage = SqliteStorage.open(join(config.dataDir, "lamina.db"));
-  const blobs: BlobStore = new LocalBlobStore(join(config.dataDir, "blobs"), config.minFreeSpace);
+  const backend = await openBackend(config);
+  const { storage, blobs } = backend;
   const code = new CodeStore(storage, blobs);
   const integrity = new BlobIntegrity(
     blobs,
@@ -115,7 +118,10 @@ async function assemble(
   const layers = new LayerService(storage, code, organizations, clock);
   let endpointUrl = "";
   const { executor, sandbox } = await createExecutor(config, integrity, log, () => endpointUrl);
-  const signer = configuredKeys ? new UrlSigner(loadSigningKey(config.dataDir), clock) : undefined;
+  // Team processes share one key (kept in the database), so a URL one hands out is honoured by the others.
+  const signer = configuredKeys
+    ? new UrlSigner((await backend.sharedSigningKey()) ?? loadSigningKey(config.dataDir), clock)
+    : undefined;
   const functions = new FunctionService(storage, code, layers, clock, config.runtimePolicy, (fn) =>
     executor.retire(fn),
   );
@@ -128,10 +134,11 @@ async function assemble(
     events,
   });
 
+  const locate = codeLocations(signer);
   // One adapter per wire protocol; Lambda's REST-JSON owns every request the others do not claim.
   const app = createListener({
     adapters: [
-      laminaAdapter({ version: VERSION, blobs: integrity, signer }),
+      laminaAdapter({ version: VERSION, blobs: integrity, signer, unavailable: () => backend.unavailable() }),
       organizationsAdapter({ auth, organizations: new OrganizationsService(storage, clock), log }),
       stsAdapter({ auth, sts: new StsService(storage, clock), log }),
     ],
@@ -140,7 +147,9 @@ async function assemble(
       handlers,
       auth,
       log,
-      codeLocation: codeLocations(signer),
+      // Behind a load balancer the Host a request came with is not where clients should come back to.
+      codeLocation:
+        config.publicUrl === undefined ? locate : (_base, sha) => locate(config.publicUrl ?? "", sha),
     }),
     fail: (res, err, requestId) => failLambda(log, res, err, requestId),
     log,
@@ -180,7 +189,7 @@ async function assemble(
         await stop(server, config.shutdownTimeout * 1000, () => executor.stopInFlight());
         events.close();
         await executor.close();
-        storage.close();
+        await backend.close();
         lock.release();
         log.info("lamina stopped");
       })();

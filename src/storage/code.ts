@@ -9,6 +9,8 @@ import type { BlobStore, CodeRepository, Storage, StoredCode } from "./types.js"
 export class CodeStore {
   /** Hashes being written or about to be referenced; `collect()` never removes these. */
   private readonly pinned = new Map<string, number>();
+  /** The database holds taken by `ingest` (shared backends only), per hash, dropped by `release`. */
+  private readonly holds = new Map<string, string[]>();
   private readonly rows: CodeRepository;
 
   constructor(
@@ -25,9 +27,15 @@ export class CodeStore {
   async ingest(code: StoredCode, zip: Buffer): Promise<void> {
     this.pin(code.sha256Hex);
     try {
+      // Before the upload: a process sharing the database must not delete these bytes from now on.
+      const token = await this.rows.hold?.(code.sha256Hex);
+      if (token !== undefined) {
+        this.holds.set(code.sha256Hex, [...(this.holds.get(code.sha256Hex) ?? []), token]);
+      }
       await this.blobs.put(code.sha256Hex, zip);
     } catch (err) {
       this.unpin(code.sha256Hex);
+      await this.dropHold(code.sha256Hex);
       throw err;
     }
   }
@@ -48,8 +56,9 @@ export class CodeStore {
    */
   async release(code: StoredCode): Promise<void> {
     this.unpin(code.sha256Hex);
+    await this.dropHold(code.sha256Hex);
     if (!this.pinned.has(code.sha256Hex) && !(await this.rows.known(code.sha256Hex))) {
-      await this.blobs.delete(code.sha256Hex);
+      await this.remove(code.sha256Hex);
     }
   }
 
@@ -57,8 +66,17 @@ export class CodeStore {
    * Removes every blob nobody references (and nobody is about to). The rows go and the files are unlinked in one
    * transaction, so no upload of the same bytes can slip in between and find a file that is about to vanish.
    */
-  collect(): Promise<void> {
-    return this.storage.transaction(async () => {
+  async collect(): Promise<void> {
+    if (this.rows.whenUnused) {
+      // Shared backends: the rows go first; each blob then goes under the database's lock, only if no process
+      // registered or held it again meanwhile (the check must see the rows' deletion committed).
+      const gone = await this.storage.transaction(() =>
+        this.rows.deleteUnreferenced((sha) => this.pinned.has(sha)),
+      );
+      await Promise.all(gone.map((sha) => this.remove(sha)));
+      return;
+    }
+    await this.storage.transaction(async () => {
       const gone = await this.rows.deleteUnreferenced((sha) => this.pinned.has(sha));
       await Promise.all(gone.map((sha) => this.blobs.delete(sha)));
     });
@@ -67,7 +85,31 @@ export class CodeStore {
   /** Start-up clean-up: unreferenced rows and blobs, and temp files left by a crash. */
   async sweepAtStartup(): Promise<{ tempFiles: number; orphans: number }> {
     const isReferenced = await this.rows.sweep();
-    return this.blobs.sweep(isReferenced);
+    return this.blobs.sweep(isReferenced, this.rows.whenUnused?.bind(this.rows));
+  }
+
+  /** Deletes a blob's bytes: at once on a one-process backend, under the database's check on a shared one. */
+  private async remove(sha256Hex: string): Promise<void> {
+    if (!this.rows.whenUnused) {
+      await this.blobs.delete(sha256Hex);
+      return;
+    }
+    await this.rows.whenUnused(sha256Hex, async () => {
+      if (!this.pinned.has(sha256Hex)) {
+        await this.blobs.delete(sha256Hex);
+      }
+    });
+  }
+
+  private async dropHold(sha256Hex: string): Promise<void> {
+    const tokens = this.holds.get(sha256Hex);
+    const token = tokens?.pop();
+    if (tokens?.length === 0) {
+      this.holds.delete(sha256Hex);
+    }
+    if (token !== undefined) {
+      await this.rows.unhold?.(token);
+    }
   }
 
   private pin(sha256Hex: string): void {

@@ -5,7 +5,7 @@
  * SIGKILL: no stale lock to clean up by hand. `lamina.pid` beside it names the holder for the refusal message.
  */
 import Database from "better-sqlite3";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** The lock held by this process; release it last, when everything else is closed. */
@@ -58,4 +58,28 @@ function holderOf(dataDir: string): string {
   } catch {
     return "another process";
   }
+}
+
+/** Instance slots a shared data dir offers before a team process refuses to start. */
+const MAX_INSTANCES = 64;
+
+/**
+ * A team process's own directory: the data dir when it is free, else the first free `instances/<n>` inside it.
+ * Team processes keep only caches and logs locally (records in PostgreSQL, blobs in the bucket), so several of
+ * them may be given one data dir; each still works in a directory no other live process uses, and a slot is
+ * freed by its holder's death like the data dir's lock.
+ */
+export function lockInstanceDir(dataDir: string, what: string): { dir: string; lock: InstanceLock } {
+  for (let n = -1; n < MAX_INSTANCES; n++) {
+    const dir = n < 0 ? dataDir : join(dataDir, "instances", String(n));
+    mkdirSync(dir, { recursive: true });
+    try {
+      return { dir, lock: lockDataDir(dir, what) };
+    } catch (err) {
+      if (!(err instanceof DataDirInUseError)) {
+        throw err;
+      }
+    }
+  }
+  throw new DataDirInUseError(dataDir, `${MAX_INSTANCES} other processes`);
 }

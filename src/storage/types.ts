@@ -167,6 +167,17 @@ export interface CodeRepository {
   deleteUnreferenced(keep: (sha256Hex: string) => boolean): Promise<string[]>;
   /** Start-up: deletes every unreferenced row; returns a check of which hashes are still referenced. */
   sweep(): Promise<(sha256Hex: string) => boolean>;
+  /**
+   * Backends several processes share implement the three below: a hold taken before the bytes are uploaded keeps
+   * any process from deleting them until it is dropped (after the referencing transaction), and `whenUnused`
+   * runs a blob's deletion only while no row references it and nobody holds it. One-process backends leave them
+   * out: `CodeStore`'s in-memory pins are enough there.
+   */
+  hold?(sha256Hex: string): Promise<string>;
+  /** Drops a hold by the token `hold` returned. */
+  unhold?(token: string): Promise<void>;
+  /** Runs `remove` (outside any transaction) when no row and no hold protects the blob; true when it ran. */
+  whenUnused?(sha256Hex: string, remove: () => Promise<void>): Promise<boolean>;
 }
 
 /** An AWS Organization: one per management account. Timestamps are epoch seconds, as the wire carries them. */
@@ -302,8 +313,14 @@ export interface BlobStore {
   delete(sha256Hex: string): Promise<void>;
   /** A local file holding the blob's bytes, for execution to extract (a download for remote stores). */
   localPath(sha256Hex: string): Promise<string>;
-  /** Start-up clean-up: temp files left by a crash, and blobs `isReferenced` rejects. */
-  sweep(isReferenced: (sha256Hex: string) => boolean): Promise<{ tempFiles: number; orphans: number }>;
+  /**
+   * Start-up clean-up: temp files left by a crash, and blobs `isReferenced` rejects. A shared store deletes each
+   * through `guard` (the database's `whenUnused`), since other processes keep serving meanwhile.
+   */
+  sweep(
+    isReferenced: (sha256Hex: string) => boolean,
+    guard?: (sha256Hex: string, remove: () => Promise<void>) => Promise<boolean>,
+  ): Promise<{ tempFiles: number; orphans: number }>;
 }
 
 /** The repositories and the one transaction shape. */
@@ -318,5 +335,6 @@ export interface Storage {
    * call would wait for the outer forever), so code reached from inside one takes what it needs as arguments.
    */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
-  close(): void;
+  /** Closes the backend; a networked one ends its connections (awaited by the server's close). */
+  close(): void | Promise<void>;
 }

@@ -201,13 +201,6 @@ export class FunctionService {
     }
     const stored = await this.readCode(input.code, false);
     try {
-      const layers = await resolveLayers(
-        ctx,
-        input.layers ?? [],
-        this.layers,
-        this.code,
-        stored.unzippedSize,
-      );
       const fields: FunctionFields = {
         runtime: input.runtime,
         handler: input.handler,
@@ -231,6 +224,15 @@ export class FunctionService {
         if (await this.store.get(ctx.accountId, ctx.region, name)) {
           throw new ResourceConflictException(FUNCTION_LOOKUP_MESSAGES.alreadyExists(name));
         }
+        // Resolved inside the transaction, as UpdateFunctionConfiguration does: a layer version deleted (and its
+        // blob collected) by a concurrent request is then refused, never attached as a reference to nothing.
+        const layers = await resolveLayers(
+          ctx,
+          input.layers ?? [],
+          this.layers,
+          this.code,
+          stored.unzippedSize,
+        );
         await this.code.register(stored);
         return this.store.insert(ctx.accountId, ctx.region, name, fields, layers);
       });

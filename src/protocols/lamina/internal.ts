@@ -36,6 +36,8 @@ export interface LaminaAdapterDeps {
   readonly blobs: BlobIntegrity;
   /** Strict mode's signer: downloads without a valid, current signature are refused. */
   readonly signer?: UrlSigner;
+  /** Why storage cannot serve now (database or bucket unreachable); health then answers 503. */
+  readonly unavailable?: () => Promise<string | undefined>;
 }
 
 /** The `/_lamina/*` adapter: lamina's own endpoints, beside the AWS protocols. */
@@ -59,7 +61,7 @@ function serve(
   req.resume();
   const path = url.pathname;
   if (path === "/_lamina/health") {
-    sendJson(res, 200, { status: "ok", version: deps.version });
+    void health(res, deps);
     return;
   }
   const sha = CODE_PATH_RE.exec(path)?.[1];
@@ -77,6 +79,16 @@ function serve(
     new UnknownOperationException(`No operation matches ${req.method ?? "GET"} ${path}`),
     requestId,
   );
+}
+
+/** 200 while storage answers; 503 with the reason otherwise, so a load balancer routes around this process. */
+async function health(res: ServerResponse, deps: LaminaAdapterDeps): Promise<void> {
+  const reason = deps.unavailable ? await deps.unavailable().catch((err: unknown) => String(err)) : undefined;
+  if (reason === undefined) {
+    sendJson(res, 200, { status: "ok", version: deps.version });
+  } else {
+    sendJson(res, 503, { status: "unavailable", version: deps.version, reason });
+  }
 }
 
 async function sendBlob(

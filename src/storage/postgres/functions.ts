@@ -1,0 +1,201 @@
+/**
+ * The functions repository on PostgreSQL: functions and the layer versions attached to them, decoded here, once,
+ * into FunctionVersion records. JSON members are stored as text, as on SQLite.
+ */
+import { LATEST } from "../../arn.js";
+import type { FunctionFields, FunctionLayer, FunctionRepository, FunctionVersion } from "../types.js";
+import type { PgDb } from "./db.js";
+
+interface FunctionRow {
+  readonly id: number;
+  readonly account_id: string;
+  readonly region: string;
+  readonly name: string;
+  readonly runtime: string | null;
+  readonly handler: string | null;
+  readonly role: string;
+  readonly description: string;
+  readonly timeout: number;
+  readonly memory_size: number;
+  readonly environment: string | null;
+  readonly architectures: string;
+  readonly tracing_mode: string;
+  readonly ephemeral_storage: number;
+  readonly logging_config: string;
+  readonly code_sha256: string;
+  readonly code_size: number;
+  readonly last_modified: string;
+  readonly revision_id: string;
+  readonly tags: string | null;
+  readonly [column: string]: unknown;
+}
+
+interface FunctionLayerRow {
+  readonly function_id: number;
+  readonly arn: string;
+  readonly code_sha256: string;
+  readonly code_size: number;
+  readonly [column: string]: unknown;
+}
+
+/** The member columns in the order of `MEMBER_COLUMNS`. */
+function membersOf(f: FunctionFields): unknown[] {
+  return [
+    f.runtime ?? null,
+    f.handler ?? null,
+    f.role,
+    f.description,
+    f.timeout,
+    f.memorySize,
+    f.environment ? JSON.stringify(f.environment) : null,
+    JSON.stringify(f.architectures),
+    f.tracingMode,
+    f.ephemeralStorage,
+    JSON.stringify(f.loggingConfig),
+    f.sha256Hex,
+    f.codeSize,
+    f.lastModified,
+    f.revisionId,
+    f.tags && Object.keys(f.tags).length > 0 ? JSON.stringify(f.tags) : null,
+  ];
+}
+
+const MEMBER_COLUMNS = [
+  "runtime",
+  "handler",
+  "role",
+  "description",
+  "timeout",
+  "memory_size",
+  "environment",
+  "architectures",
+  "tracing_mode",
+  "ephemeral_storage",
+  "logging_config",
+  "code_sha256",
+  "code_size",
+  "last_modified",
+  "revision_id",
+  "tags",
+];
+
+function toFunctionVersion(row: FunctionRow, layers: readonly FunctionLayerRow[]): FunctionVersion {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    region: row.region,
+    name: row.name,
+    qualifier: LATEST,
+    runtime: row.runtime ?? undefined,
+    handler: row.handler ?? undefined,
+    role: row.role,
+    description: row.description,
+    timeout: row.timeout,
+    memorySize: row.memory_size,
+    environment:
+      row.environment === null ? undefined : (JSON.parse(row.environment) as Record<string, string>),
+    architectures: JSON.parse(row.architectures) as string[],
+    tracingMode: row.tracing_mode,
+    ephemeralStorage: row.ephemeral_storage,
+    loggingConfig: JSON.parse(row.logging_config) as Record<string, string>,
+    sha256Hex: row.code_sha256,
+    codeSize: row.code_size,
+    lastModified: row.last_modified,
+    revisionId: row.revision_id,
+    tags: row.tags === null ? undefined : (JSON.parse(row.tags) as Record<string, string>),
+    layers: layers.map((l) => ({ arn: l.arn, sha256Hex: l.code_sha256, codeSize: l.code_size })),
+  };
+}
+
+/** The functions tables. */
+export class PgFunctions implements FunctionRepository {
+  constructor(private readonly db: PgDb) {}
+
+  async insert(
+    accountId: string,
+    region: string,
+    name: string,
+    fields: FunctionFields,
+    layers: readonly FunctionLayer[],
+  ): Promise<FunctionVersion> {
+    const members = membersOf(fields);
+    const [row] = await this.db.query<{ id: number }>(
+      `INSERT INTO functions (account_id, region, name, ${MEMBER_COLUMNS.join(", ")})
+       VALUES ($1, $2, $3, ${members.map((_, i) => `$${i + 4}`).join(", ")}) RETURNING id`,
+      [accountId, region, name, ...members],
+    );
+    if (!row) {
+      throw new Error(`function ${name} was not inserted`);
+    }
+    await this.setLayers(row.id, layers);
+    const created = await this.get(accountId, region, name);
+    if (!created) {
+      throw new Error(`function ${name} vanished inside its transaction`);
+    }
+    return created;
+  }
+
+  async update(id: number, fields: FunctionFields, layers?: readonly FunctionLayer[]): Promise<void> {
+    const members = membersOf(fields);
+    await this.db.query(
+      `UPDATE functions SET ${MEMBER_COLUMNS.map((c, i) => `${c} = $${i + 2}`).join(", ")} WHERE id = $1`,
+      [id, ...members],
+    );
+    if (layers) {
+      await this.setLayers(id, layers);
+    }
+  }
+
+  async get(accountId: string, region: string, name: string): Promise<FunctionVersion | undefined> {
+    const rows = await this.db.query<FunctionRow>(
+      "SELECT * FROM functions WHERE account_id = $1 AND region = $2 AND name = $3",
+      [accountId, region, name],
+    );
+    return (await this.withLayers(rows))[0];
+  }
+
+  async list(accountId: string, region: string, after: string, limit: number): Promise<FunctionVersion[]> {
+    // COLLATE "C": names sort by bytes, as SQLite sorts them, whatever the database's locale.
+    const rows = await this.db.query<FunctionRow>(
+      `SELECT * FROM functions WHERE account_id = $1 AND region = $2 AND name COLLATE "C" > $3
+       ORDER BY name COLLATE "C" LIMIT $4`,
+      [accountId, region, after, limit],
+    );
+    return this.withLayers(rows);
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.db.query("DELETE FROM functions WHERE id = $1", [id]);
+  }
+
+  /** The functions with their layers, read in one query for the page rather than one per function. */
+  private async withLayers(rows: readonly FunctionRow[]): Promise<FunctionVersion[]> {
+    if (rows.length === 0) {
+      return [];
+    }
+    const layers = await this.db.query<FunctionLayerRow>(
+      `SELECT function_id, arn, code_sha256, code_size FROM function_layers
+       WHERE function_id = ANY($1::int[]) ORDER BY function_id, position`,
+      [rows.map((r) => r.id)],
+    );
+    return rows.map((row) =>
+      toFunctionVersion(
+        row,
+        layers.filter((l) => l.function_id === row.id),
+      ),
+    );
+  }
+
+  private async setLayers(id: number, layers: readonly FunctionLayer[]): Promise<void> {
+    await this.db.query("DELETE FROM function_layers WHERE function_id = $1", [id]);
+    if (layers.length === 0) {
+      return;
+    }
+    // One statement for all of them: a function holds at most five layers, each a round trip otherwise.
+    const values = layers.map((_, i) => `($1, ${i}, $${3 * i + 2}, $${3 * i + 3}, $${3 * i + 4})`);
+    await this.db.query(
+      `INSERT INTO function_layers (function_id, position, arn, code_sha256, code_size) VALUES ${values.join(", ")}`,
+      [id, ...layers.flatMap((l) => [l.arn, l.sha256Hex, l.codeSize])],
+    );
+  }
+}

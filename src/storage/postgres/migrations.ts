@@ -1,0 +1,225 @@
+/**
+ * The PostgreSQL schema: the same tables as SQLite's (`sqlite/migrations.ts`), numbered migrations applied in
+ * order, each in its own transaction; `lamina_schema` records the last one applied. Several processes starting
+ * together take one advisory lock first, so exactly one applies each migration and the others wait and find it
+ * done. Append new migrations; never edit one that has shipped.
+ */
+import type { PgDb } from "./db.js";
+
+/** One schema change; `version` is its position (1-based). */
+export interface PgMigration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** The advisory lock key of lamina's migrations (any constant; "lamina" in ASCII). */
+const MIGRATION_LOCK = 0x6c616d696e61;
+
+/** Every migration lamina knows, oldest first. */
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  {
+    version: 1,
+    name: "the schema of SQLite's migrations 1 to 3, with reference counts kept by triggers",
+    sql: `
+      -- A row exists while anything references the blob (or until a collection removes it).
+      CREATE TABLE blobs (
+        sha256        TEXT PRIMARY KEY,
+        size          BIGINT NOT NULL,
+        unzipped_size BIGINT NOT NULL,
+        refcount      INTEGER NOT NULL DEFAULT 0
+      );
+
+      -- last_version survives deletes: numbers are never reused. The upsert that raises it locks the row, so
+      -- concurrent publishes to one layer take numbers one after another, across processes.
+      CREATE TABLE layers (
+        id           SERIAL PRIMARY KEY,
+        account_id   TEXT NOT NULL,
+        region       TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        last_version INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (account_id, region, name)
+      );
+
+      CREATE TABLE layer_versions (
+        layer_id                 INTEGER NOT NULL REFERENCES layers (id),
+        version                  INTEGER NOT NULL,
+        description              TEXT NOT NULL,
+        license_info             TEXT,
+        compatible_runtimes      TEXT,       -- JSON array as given, NULL when not given
+        compatible_architectures TEXT,
+        created_date             TEXT NOT NULL,
+        code_sha256              TEXT NOT NULL REFERENCES blobs (sha256),
+        code_size                BIGINT NOT NULL,
+        policy_revision_id       TEXT,
+        PRIMARY KEY (layer_id, version)
+      );
+
+      CREATE TABLE layer_version_statements (
+        layer_id          INTEGER NOT NULL,
+        version           INTEGER NOT NULL,
+        sid               TEXT NOT NULL,
+        seq               INTEGER NOT NULL,
+        statement         TEXT NOT NULL,
+        principal_account TEXT,
+        organization_id   TEXT,
+        PRIMARY KEY (layer_id, version, sid),
+        FOREIGN KEY (layer_id, version) REFERENCES layer_versions (layer_id, version) ON DELETE CASCADE
+      );
+
+      CREATE TABLE functions (
+        id            SERIAL PRIMARY KEY,
+        account_id    TEXT NOT NULL,
+        region        TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        runtime       TEXT,
+        handler       TEXT,
+        role          TEXT NOT NULL,
+        description   TEXT NOT NULL,
+        timeout       INTEGER NOT NULL,
+        memory_size   INTEGER NOT NULL,
+        environment   TEXT,
+        architectures TEXT NOT NULL,
+        tracing_mode  TEXT NOT NULL,
+        ephemeral_storage INTEGER NOT NULL,
+        logging_config TEXT NOT NULL,
+        code_sha256   TEXT NOT NULL REFERENCES blobs (sha256),
+        code_size     BIGINT NOT NULL,
+        last_modified TEXT NOT NULL,
+        revision_id   TEXT NOT NULL,
+        tags          TEXT,
+        UNIQUE (account_id, region, name)
+      );
+
+      CREATE TABLE function_layers (
+        function_id INTEGER NOT NULL REFERENCES functions (id) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        arn         TEXT NOT NULL,
+        code_sha256 TEXT NOT NULL REFERENCES blobs (sha256),
+        code_size   BIGINT NOT NULL,
+        PRIMARY KEY (function_id, position)
+      );
+
+      -- Reference counts in SQL, as SQLite's triggers keep them: no code path can forget one.
+      CREATE FUNCTION lamina_blob_refs() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+          UPDATE blobs SET refcount = refcount - 1 WHERE sha256 = OLD.code_sha256;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+          UPDATE blobs SET refcount = refcount + 1 WHERE sha256 = NEW.code_sha256;
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER layer_versions_blob_refs AFTER INSERT OR DELETE ON layer_versions
+        FOR EACH ROW EXECUTE FUNCTION lamina_blob_refs();
+      CREATE TRIGGER functions_blob_refs AFTER INSERT OR DELETE ON functions
+        FOR EACH ROW EXECUTE FUNCTION lamina_blob_refs();
+      CREATE TRIGGER functions_blob_rerefs AFTER UPDATE OF code_sha256 ON functions
+        FOR EACH ROW EXECUTE FUNCTION lamina_blob_refs();
+      CREATE TRIGGER function_layers_blob_refs AFTER INSERT OR DELETE ON function_layers
+        FOR EACH ROW EXECUTE FUNCTION lamina_blob_refs();
+
+      CREATE TABLE organizations (
+        id                 TEXT PRIMARY KEY,
+        management_account TEXT NOT NULL UNIQUE,
+        feature_set        TEXT NOT NULL,
+        root_id            TEXT NOT NULL,
+        created_at         DOUBLE PRECISION NOT NULL
+      );
+
+      -- position orders ListAccounts (joining order) and is the paging position, as SQLite's rowid.
+      CREATE TABLE organization_accounts (
+        position        SERIAL PRIMARY KEY,
+        account_id      TEXT NOT NULL UNIQUE,
+        organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+        name            TEXT NOT NULL,
+        email           TEXT NOT NULL,
+        joined_method   TEXT NOT NULL,
+        joined_at       DOUBLE PRECISION NOT NULL
+      );
+      CREATE INDEX organization_accounts_by_org ON organization_accounts (organization_id);
+
+      CREATE TABLE create_account_requests (
+        id              TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL,
+        account_id      TEXT NOT NULL UNIQUE,
+        account_name    TEXT NOT NULL,
+        requested_at    DOUBLE PRECISION NOT NULL,
+        completed_at    DOUBLE PRECISION NOT NULL
+      );
+
+      CREATE TABLE handshakes (
+        id              TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+        target_account  TEXT NOT NULL,
+        state           TEXT NOT NULL,
+        requested_at    DOUBLE PRECISION NOT NULL,
+        expires_at      DOUBLE PRECISION NOT NULL,
+        notes           TEXT
+      );
+
+      CREATE TABLE issued_credentials (
+        access_key_id     TEXT PRIMARY KEY,
+        secret_access_key TEXT NOT NULL,
+        session_token     TEXT NOT NULL,
+        account_id        TEXT NOT NULL,
+        arn               TEXT NOT NULL,
+        user_id           TEXT NOT NULL,
+        expires_at        BIGINT NOT NULL
+      );
+
+      -- Uploads in progress in some process: a blob with a live hold is never deleted from the blob store. A hold
+      -- outlives a crashed holder only until expires_at.
+      CREATE TABLE blob_holds (
+        token      TEXT PRIMARY KEY,
+        sha256     TEXT NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE INDEX blob_holds_by_sha ON blob_holds (sha256);
+
+      -- Secrets every process must share (the download-URL signing key in strict mode).
+      CREATE TABLE settings (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+];
+
+/** Brings the schema up to date, once across every process starting together. */
+export async function migrate(db: PgDb, migrations: readonly PgMigration[] = PG_MIGRATIONS): Promise<void> {
+  const client = await db.connect();
+  try {
+    // Session-level: held across the migrations' own transactions, released below or when the connection dies.
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    try {
+      await client.query("CREATE TABLE IF NOT EXISTS lamina_schema (version INTEGER NOT NULL)");
+      const rows = await client.query<{ version: number }>(
+        "SELECT max(version) AS version FROM lamina_schema",
+      );
+      const current = rows.rows[0]?.version ?? 0;
+      const latest = migrations.at(-1)?.version ?? 0;
+      if (current > latest) {
+        throw new Error(
+          `database schema version ${current} is newer than this lamina (${latest}); upgrade lamina`,
+        );
+      }
+      for (const m of migrations.filter((m) => m.version > current)) {
+        await client.query("BEGIN");
+        try {
+          await client.query(m.sql);
+          await client.query("INSERT INTO lamina_schema (version) VALUES ($1)", [m.version]);
+          await client.query("COMMIT");
+        } catch (err) {
+          await client.query("ROLLBACK");
+          throw err;
+        }
+      }
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}
