@@ -192,7 +192,15 @@ export class S3BlobStore implements BlobStore {
 
   /** Whether the bucket answers now (the health check); throws with S3's reason otherwise. */
   async ping(): Promise<void> {
-    await this.s3.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    try {
+      await this.s3.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (err) {
+      // HEAD answers carry no body, so the SDK's own message for a missing bucket is a bare "UnknownError".
+      if (statusOf(err) === 404) {
+        throw new Error(`bucket ${this.bucket} does not exist`);
+      }
+      throw err;
+    }
   }
 
   /** Ends the client's connections. */
@@ -207,13 +215,17 @@ export class S3BlobStore implements BlobStore {
       );
       return { size: res.ContentLength ?? 0, lastModified: res.LastModified?.getTime() ?? 0 };
     } catch (err) {
-      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status === 404) {
+      if (statusOf(err) === 404) {
         return undefined;
       }
       throw err;
     }
   }
+}
+
+/** The HTTP status of a failed S3 call, if it got an answer. */
+function statusOf(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
 }
 
 async function exists(file: string): Promise<boolean> {
