@@ -29,6 +29,7 @@ import { invokeThroughput } from "./scenarios/invoke-throughput.js";
 import { listLarge } from "./scenarios/list-large.js";
 import { memory } from "./scenarios/memory.js";
 import { publish } from "./scenarios/publish.js";
+import { team } from "./scenarios/team.js";
 
 /** Every scenario, in the order they run (memory last: it leaves moto with gigabytes). */
 const SCENARIOS: readonly Scenario[] = [
@@ -41,6 +42,7 @@ const SCENARIOS: readonly Scenario[] = [
   invokeColdWarm,
   invokeThroughput,
   boto3EndToEnd,
+  team,
   memory,
 ];
 
