@@ -1,4 +1,4 @@
-/** The `blobs` rows on PostgreSQL: one per stored zip, with the reference count the tables' triggers keep. */
+/** The `blobs` rows on PostgreSQL: one per stored zip; a row is referenced while `lamina_blob_referenced` says so. */
 import type { CodeRepository, StoredCode } from "../types.js";
 import { randomUUID } from "node:crypto";
 import type { PgDb } from "./db.js";
@@ -14,11 +14,12 @@ export class PgCode implements CodeRepository {
   constructor(private readonly db: PgDb) {}
 
   async register(code: StoredCode): Promise<void> {
-    // DO UPDATE rather than DO NOTHING: it locks the row until commit, so a collection in another process that
-    // is deleting it either finishes first (and this inserts afresh) or waits and then sees the new reference.
+    // DO NOTHING leaves an existing row untouched, so concurrent requests with the same bytes do not collide. A
+    // collection deleting it meanwhile is ordered by the referencing insert's foreign key lock: either the delete
+    // wins and the insert fails (the transaction runs again and inserts the row afresh), or it waits and, under
+    // SERIALIZABLE, runs again and finds the reference.
     await this.db.query(
-      `INSERT INTO blobs (sha256, size, unzipped_size) VALUES ($1, $2, $3)
-       ON CONFLICT (sha256) DO UPDATE SET size = EXCLUDED.size`,
+      `INSERT INTO blobs (sha256, size, unzipped_size) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING`,
       [code.sha256Hex, code.codeSize, code.unzippedSize],
     );
   }
@@ -38,7 +39,7 @@ export class PgCode implements CodeRepository {
 
   async deleteUnreferenced(keep: (sha256Hex: string) => boolean): Promise<string[]> {
     const candidates = await this.db.query<{ sha256: string }>(
-      "SELECT sha256 FROM blobs WHERE refcount <= 0",
+      "SELECT sha256 FROM blobs WHERE NOT lamina_blob_referenced(sha256)",
     );
     const doomed = candidates.map((r) => r.sha256).filter((sha) => !keep(sha));
     if (doomed.length === 0) {
@@ -46,14 +47,14 @@ export class PgCode implements CodeRepository {
     }
     // Re-checked in the DELETE itself: a reference another process committed meanwhile keeps its row.
     const gone = await this.db.query<{ sha256: string }>(
-      "DELETE FROM blobs WHERE sha256 = ANY($1::text[]) AND refcount <= 0 RETURNING sha256",
+      "DELETE FROM blobs WHERE sha256 = ANY($1::text[]) AND NOT lamina_blob_referenced(sha256) RETURNING sha256",
       [doomed],
     );
     return gone.map((r) => r.sha256);
   }
 
   async sweep(): Promise<(sha256Hex: string) => boolean> {
-    await this.db.query("DELETE FROM blobs WHERE refcount <= 0");
+    await this.db.query("DELETE FROM blobs WHERE NOT lamina_blob_referenced(sha256)");
     // The check must answer synchronously, so the referenced hashes are read once, here. A blob referenced after
     // this read is still safe: the store deletes through `whenUnused`, which looks again under the blob's lock.
     const rows = await this.db.query<{ sha256: string }>("SELECT sha256 FROM blobs");

@@ -20,14 +20,16 @@ const MIGRATION_LOCK = 0x6c616d696e61;
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   {
     version: 1,
-    name: "the schema of SQLite's migrations 1 to 3, with reference counts kept by triggers",
+    name: "the schema of SQLite's migrations 1 to 3, references to blobs found by indexed lookups",
     sql: `
-      -- A row exists while anything references the blob (or until a collection removes it).
+      -- A row exists while anything references the blob (or until a collection removes it). No reference count:
+      -- with many processes a counter is one hot row every create and publish of the same bytes must update, and
+      -- under SERIALIZABLE each of those races aborts; the references are found instead by the indexed lookup of
+      -- lamina_blob_referenced(), and the foreign keys' KEY SHARE locks keep a referenced row from being deleted.
       CREATE TABLE blobs (
         sha256        TEXT PRIMARY KEY,
         size          BIGINT NOT NULL,
-        unzipped_size BIGINT NOT NULL,
-        refcount      INTEGER NOT NULL DEFAULT 0
+        unzipped_size BIGINT NOT NULL
       );
 
       -- last_version survives deletes: numbers are never reused. The upsert that raises it locks the row, so
@@ -100,25 +102,16 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         PRIMARY KEY (function_id, position)
       );
 
-      -- Reference counts in SQL, as SQLite's triggers keep them: no code path can forget one.
-      CREATE FUNCTION lamina_blob_refs() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN
-          UPDATE blobs SET refcount = refcount - 1 WHERE sha256 = OLD.code_sha256;
-        END IF;
-        IF TG_OP IN ('INSERT', 'UPDATE') THEN
-          UPDATE blobs SET refcount = refcount + 1 WHERE sha256 = NEW.code_sha256;
-        END IF;
-        RETURN NULL;
-      END $$;
-      CREATE TRIGGER layer_versions_blob_refs AFTER INSERT OR DELETE ON layer_versions
-        FOR EACH ROW EXECUTE FUNCTION lamina_blob_refs();
-      CREATE TRIGGER functions_blob_refs AFTER INSERT OR DELETE ON functions
-        FOR EACH ROW EXECUTE FUNCTION lamina_blob_refs();
-      CREATE TRIGGER functions_blob_rerefs AFTER UPDATE OF code_sha256 ON functions
-        FOR EACH ROW EXECUTE FUNCTION lamina_blob_refs();
-      CREATE TRIGGER function_layers_blob_refs AFTER INSERT OR DELETE ON function_layers
-        FOR EACH ROW EXECUTE FUNCTION lamina_blob_refs();
+      CREATE INDEX layer_versions_by_blob ON layer_versions (code_sha256);
+      CREATE INDEX functions_by_blob ON functions (code_sha256);
+      CREATE INDEX function_layers_by_blob ON function_layers (code_sha256);
+
+      -- Whether any row references the blob: what SQLite's refcount > 0 says.
+      CREATE FUNCTION lamina_blob_referenced(sha TEXT) RETURNS BOOLEAN LANGUAGE sql STABLE AS $$
+        SELECT EXISTS (SELECT 1 FROM layer_versions WHERE code_sha256 = sha)
+          OR EXISTS (SELECT 1 FROM functions WHERE code_sha256 = sha)
+          OR EXISTS (SELECT 1 FROM function_layers WHERE code_sha256 = sha)
+      $$;
 
       CREATE TABLE organizations (
         id                 TEXT PRIMARY KEY,
