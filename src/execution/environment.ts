@@ -42,6 +42,8 @@ export interface EnvironmentSpec {
   readonly plan: (runtimeApi: string) => SpawnPlan;
   /** Receives output printed while no invocation is running. */
   readonly onIdleOutput: (text: string) => void;
+  /** Told when processes outside the environment tried its Runtime API (see `RuntimeApiEvents.onRefused`). */
+  readonly onRefused: (count: number, pid: number | undefined) => void;
 }
 
 /** AWS's error payloads for failures the runtime cannot report itself. */
@@ -117,6 +119,8 @@ export class Environment {
         this.markReady();
       },
       onInitError: (body, errorType) => this.fail({ kind: "init", body, errorType }),
+      rootPid: () => this.child?.pid,
+      onRefused: (count, pid) => spec.onRefused(count, pid),
     });
     this.readyPromise = new Promise((resolve) => (this.markReady = resolve));
   }
