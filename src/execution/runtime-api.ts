@@ -103,7 +103,9 @@ export class RuntimeApi {
       socket.resume();
       return;
     }
-    socket.destroy();
+    // A reset, not a FIN: the client learns at once (undici's fetch retries a connection closed cleanly before
+    // its request was sent, for ever) and no TIME_WAIT is left on our side.
+    socket.resetAndDestroy();
     this.refused++;
     const now = Date.now();
     if (now - this.lastReport >= REFUSAL_REPORT_MS) {
