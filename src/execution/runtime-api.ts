@@ -7,7 +7,7 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from "node:net";
-import { checkPeer, socketOwner } from "./peer.js";
+import { clientSocketInode, PeerGate, socketOwner, type PeerCheck } from "./peer.js";
 
 /** Largest response a function may return (§A6: 6 MB plus AWS's 100 bytes of slack). */
 export const MAX_RESPONSE_BYTES = 6_291_556;
@@ -66,6 +66,7 @@ export class RuntimeApi {
   private queued: Pending | undefined;
   private current: Pending | undefined;
   private ready = false;
+  private readonly gate: PeerGate;
   private refused = 0;
   private lastReport = 0;
   /** Admitted connections, cut on close (the HTTP server never listens itself, so it does not track them). */
@@ -74,6 +75,7 @@ export class RuntimeApi {
   constructor(private readonly events: RuntimeApiEvents) {
     // `/next` may wait for minutes between invokes; it is a request in flight, not an idle socket.
     this.http.keepAliveTimeout = 0;
+    this.gate = new PeerGate(() => events.rootPid());
     this.server = createNetServer({ pauseOnConnect: true, noDelay: true, keepAlive: true }, (socket) =>
       this.admit(socket),
     );
@@ -90,9 +92,9 @@ export class RuntimeApi {
       localAddress: socket.localAddress ?? "",
       localPort: socket.localPort ?? 0,
     };
-    let check: ReturnType<typeof checkPeer>;
+    let check: PeerCheck;
     try {
-      check = checkPeer(this.events.rootPid(), ends);
+      check = this.gate.check(ends);
     } catch {
       check = { own: false, inode: undefined };
     }
@@ -103,23 +105,25 @@ export class RuntimeApi {
       socket.resume();
       return;
     }
-    // A reset, not a FIN: the client learns at once (undici's fetch retries a connection closed cleanly before
-    // its request was sent, for ever) and no TIME_WAIT is left on our side.
-    socket.resetAndDestroy();
     this.refused++;
     const now = Date.now();
     if (now - this.lastReport >= REFUSAL_REPORT_MS) {
+      // Looked up before the reset below, while the offender's socket still exists.
       this.lastReport = now;
       const count = this.refused;
       this.refused = 0;
       let pid: number | undefined;
       try {
-        pid = check.inode === undefined ? undefined : socketOwner(check.inode);
+        const inode = check.inode ?? clientSocketInode(ends);
+        pid = inode === undefined ? undefined : socketOwner(inode);
       } catch {
         pid = undefined;
       }
       this.events.onRefused(count, pid);
     }
+    // A reset, not a FIN: the client learns at once (undici's fetch retries a connection closed cleanly before
+    // its request was sent, for ever) and no TIME_WAIT is left on our side.
+    socket.resetAndDestroy();
   }
 
   /** Starts listening on a free loopback port; returns `host:port` for AWS_LAMBDA_RUNTIME_API. */
