@@ -109,6 +109,35 @@ def handler(event, context):
     return {"n": event["n"], "secret": "victim-" + str(event["n"])}
 `;
 
+/**
+ * On `spawn`, starts a process inside the environment that, once the runtime waits again, asks for `/next` itself
+ * and writes the status it got to `event.file`; on `read`, answers that status.
+ */
+const SECOND_NEXT_SOURCE = `
+import os, subprocess, sys
+
+PROBE = """
+import os, sys, time, urllib.request, urllib.error
+time.sleep(1)
+url = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/next"
+try:
+    status = urllib.request.urlopen(url, timeout=3).status
+except urllib.error.HTTPError as err:
+    status = err.code
+except Exception as err:
+    status = type(err).__name__
+open(sys.argv[1], "w").write(str(status))
+"""
+
+def handler(event, context):
+    if event["step"] == "spawn":
+        subprocess.Popen([sys.executable, "-c", PROBE, event["file"]])
+        return "spawned"
+    if event["step"] == "read":
+        return open(event["file"]).read()
+    return "mine"
+`;
+
 /** The loopback ports lamina (running in this process) listens on, from /proc/net/tcp and this process's fds. */
 function laminaPorts(): number[] {
   const ours = new Set<string>();
@@ -251,6 +280,21 @@ for (const sandbox of ["bwrap", "none"] as const) {
         (text) => countReports(text) === 2,
       );
       expect([countReports(log), countInits(log)]).toEqual([2, 1]);
+    });
+
+    it("a second /next from inside the environment while the runtime waits is refused and takes nothing", async () => {
+      const name = randomName("second-next");
+      await createFunction(victimClient, VICTIM, name, {
+        runtime: "python3.12",
+        handler: "main.handler",
+        files: { "main.py": SECOND_NEXT_SOURCE },
+      });
+      const file = `/tmp/lamina-second-next-${randomName("probe")}`;
+      const payload = async (event: unknown) => (await invoke(victimClient, name, event)).payload;
+      expect(await payload({ step: "spawn", file })).toBe('"spawned"');
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(await payload({ step: "mine", file })).toBe('"mine"');
+      expect(await payload({ step: "read", file })).toBe('"403"');
     });
   });
 }
