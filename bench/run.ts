@@ -22,6 +22,7 @@ import {
 import { addPermission } from "./scenarios/add-permission.js";
 import { boto3EndToEnd } from "./scenarios/boto3-e2e.js";
 import { createFunction } from "./scenarios/create-function.js";
+import { verifiedDownload } from "./scenarios/download.js";
 import { getLayerVersion } from "./scenarios/get-layer-version.js";
 import { invokeColdWarm } from "./scenarios/invoke.js";
 import { invokeThroughput } from "./scenarios/invoke-throughput.js";
@@ -35,6 +36,7 @@ const SCENARIOS: readonly Scenario[] = [
   addPermission,
   createFunction,
   publish,
+  verifiedDownload,
   listLarge,
   invokeColdWarm,
   invokeThroughput,
@@ -209,10 +211,15 @@ async function main(): Promise<void> {
       workDir,
       benchSrc: BENCH_SRC,
       shared: new Map(),
-      startAnotherLamina: async (name) => {
+      startAnotherLamina: async (name, extraArgs) => {
         const dir = join(logDir, name);
         mkdirSync(dir, { recursive: true });
-        const server = await startLaminaServer({ root: ROOT, dataDir: join(workDir, name), logDir: dir });
+        const server = await startLaminaServer({
+          root: ROOT,
+          dataDir: join(workDir, name),
+          logDir: dir,
+          extraArgs,
+        });
         running.push(server);
         return server;
       },

@@ -4,6 +4,7 @@
  */
 import { resolve } from "node:path";
 import { z } from "zod";
+import { parseByteSize } from "./util/disk-space.js";
 
 const ORGANIZATION_RE = /^o-[a-z0-9]{10,32}$/;
 
@@ -24,6 +25,21 @@ export const ConfigSchema = z
       .min(1)
       .default("./.lamina")
       .transform((dir) => resolve(dir)),
+    /**
+     * Free space kept on the data dir's disk: uploads that would go below it are refused, so deletes, grants and
+     * reads keep working when the disk fills up. Bytes, or with a unit (`64MiB`, `100MB`).
+     */
+    minFreeSpace: z
+      .union([z.number().int().min(0), z.string()])
+      .default("64MiB")
+      .transform((v, ctx) => {
+        const bytes = typeof v === "number" ? v : parseByteSize(v);
+        if (bytes === undefined) {
+          ctx.addIssue({ code: "custom", message: "a size such as 64MiB, 100MB or 0" });
+          return z.NEVER;
+        }
+        return bytes;
+      }),
     /** Region of unsigned requests. */
     region: z
       .string()
@@ -40,6 +56,11 @@ export const ConfigSchema = z
     runtimePolicy: z.enum(["lenient", "aws"]).default("lenient"),
     /** Seconds an idle execution environment is kept warm. */
     keepAlive: z.coerce.number().int().min(1).default(600),
+    /**
+     * Seconds a stopping lamina (SIGTERM, SIGINT) lets requests in flight finish; then invocations still running
+     * are stopped and answered with their error, and lamina exits.
+     */
+    shutdownTimeout: z.coerce.number().int().min(0).max(3600).default(10),
     /** Execution environments per function at once; beyond it Invoke answers 429. */
     maxConcurrency: z.coerce.number().int().min(1).max(1000).default(16),
     /** How functions are isolated: bubblewrap when present (auto), always (bwrap), or plain processes (none). */
@@ -79,6 +100,7 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   host: "LAMINA_HOST",
   port: "LAMINA_PORT",
   dataDir: "LAMINA_DATA_DIR",
+  minFreeSpace: "LAMINA_MIN_FREE_SPACE",
   region: "LAMINA_REGION",
   logLevel: "LAMINA_LOG_LEVEL",
   logFormat: "LAMINA_LOG_FORMAT",
@@ -86,6 +108,7 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   sandbox: "LAMINA_SANDBOX",
   keepAlive: "LAMINA_KEEP_ALIVE",
   maxConcurrency: "LAMINA_MAX_CONCURRENCY",
+  shutdownTimeout: "LAMINA_SHUTDOWN_TIMEOUT",
   organizations: "LAMINA_ORGANIZATIONS",
   auth: "LAMINA_AUTH",
   credentials: "LAMINA_CREDENTIALS",

@@ -129,6 +129,18 @@ export class InvalidRuntimeException extends LambdaError {
   protected readonly messageKey = "Message";
 }
 
+/**
+ * 502: Lambda could not unzip the deployment package (botocore's InvalidZipFileException, an error of Invoke).
+ * lamina answers it when a stored zip no longer matches its SHA-256; `Type` is Service because the fault is the
+ * store's, not the caller's (INFERRED).
+ */
+export class InvalidZipFileException extends LambdaError {
+  readonly code = "InvalidZipFileException";
+  readonly status = 502;
+  override readonly type = "Service";
+  protected readonly messageKey = "Message";
+}
+
 /** 400, the account's code storage is full. */
 export class CodeStorageExceededException extends LambdaError {
   readonly code = "CodeStorageExceededException";

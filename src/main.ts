@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /** The `lamina` command: parses flags and `LAMINA_*` variables, starts the server, stops it on SIGINT/SIGTERM. */
+import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { configFromEnv, ENV_VARS, parseOrganizations, type ConfigInput } from "./config.js";
 import { startLamina, VERSION } from "./server.js";
+import { checkDataDir } from "./check.js";
 
 const program = new Command()
   .name("lamina")
@@ -18,6 +20,12 @@ program
     new Option("--data-dir <dir>", "where lamina.db and blobs/ live (default ./.lamina)").env(
       ENV_VARS.dataDir,
     ),
+  )
+  .addOption(
+    new Option(
+      "--min-free-space <size>",
+      "free space kept on the data dir's disk; uploads that would go below it are refused (default 64MiB)",
+    ).env(ENV_VARS.minFreeSpace),
   )
   .addOption(
     new Option("--region <region>", "region of unsigned requests (default us-east-1)").env(ENV_VARS.region),
@@ -52,6 +60,12 @@ program
   )
   .addOption(
     new Option(
+      "--shutdown-timeout <seconds>",
+      "on SIGTERM/SIGINT, how long requests in flight may finish before running invocations are stopped (default 10)",
+    ).env(ENV_VARS.shutdownTimeout),
+  )
+  .addOption(
+    new Option(
       "--max-concurrency <n>",
       "environments per function at once; beyond it Invoke answers 429 (default 16)",
     ).env(ENV_VARS.maxConcurrency),
@@ -74,19 +88,26 @@ program
       "strict mode's keys, one per line: access-key-id,secret-access-key,account-id,user-name",
     ).env(ENV_VARS.credentials),
   )
-  .action(async (opts: Record<string, string | string[] | undefined>) => {
+  // Private: serves blobs without checking their SHA-256, for the bench row that prices the check. Not in --help.
+  .addOption(new Option("--unverified-downloads").hideHelp())
+  .action(async (opts: Record<string, string | string[] | boolean | undefined>) => {
     const input: Record<string, unknown> = { ...configFromEnv(process.env) };
+    if (opts.unverifiedDownloads === true) {
+      input.verifyServedBlobs = false;
+    }
     const flags: [string, keyof ConfigInput][] = [
       ["host", "host"],
       ["port", "port"],
       ["dataDir", "dataDir"],
       ["region", "region"],
+      ["minFreeSpace", "minFreeSpace"],
       ["logLevel", "logLevel"],
       ["logFormat", "logFormat"],
       ["sandbox", "sandbox"],
       ["runtimePolicy", "runtimePolicy"],
       ["keepAlive", "keepAlive"],
       ["maxConcurrency", "maxConcurrency"],
+      ["shutdownTimeout", "shutdownTimeout"],
       ["auth", "auth"],
       ["credentials", "credentials"],
     ];
@@ -96,7 +117,7 @@ program
       }
     }
     const orgs = opts.organization;
-    if (orgs !== undefined) {
+    if (orgs !== undefined && typeof orgs !== "boolean") {
       input.organizations = parseOrganizations(Array.isArray(orgs) ? orgs : [orgs]);
     }
     let lamina;
@@ -114,6 +135,25 @@ program
     };
     process.once("SIGINT", shutdown);
     process.once("SIGTERM", shutdown);
+  });
+
+program
+  .command("check")
+  .description(
+    "verify a data dir without a server and without changing it: the database and every blob's SHA-256",
+  )
+  .addOption(
+    new Option("--data-dir <dir>", "the data dir to check (default ./.lamina)").env(ENV_VARS.dataDir),
+  )
+  .action(async (opts: { dataDir?: string }) => {
+    try {
+      const result = await checkDataDir(resolve(opts.dataDir ?? "./.lamina"));
+      process.stdout.write(`${result.lines.join("\n")}\n`);
+      process.exitCode = result.ok ? 0 : 1;
+    } catch (err) {
+      process.stderr.write(`lamina check: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    }
   });
 
 await program.parseAsync(process.argv);

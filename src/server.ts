@@ -17,7 +17,7 @@ import { RuntimeCatalog } from "./execution/runtimes.js";
 import { NO_SANDBOX_EFFECTS, noSandboxReason, probeBwrap, type SandboxKind } from "./execution/sandbox.js";
 import { AsyncInvokeQueue } from "./domain/invoke/async-queue.js";
 import { failLambda, lambdaAdapter } from "./protocols/lambda/adapter.js";
-import { laminaAdapter } from "./protocols/lamina/internal.js";
+import { codeLocations, laminaAdapter } from "./protocols/lamina/internal.js";
 import { createListener } from "./protocols/listener.js";
 import { organizationsAdapter } from "./protocols/organizations/adapter.js";
 import { stsAdapter } from "./protocols/sts/adapter.js";
@@ -30,12 +30,13 @@ import {
 } from "./identity/organizations.js";
 import { LenientAuthenticator, StrictAuthenticator, type Authenticator } from "./identity/authenticator.js";
 import { loadCredentials } from "./identity/credentials.js";
+import { loadSigningKey, UrlSigner } from "./identity/url-signing.js";
+import { BlobIntegrity } from "./storage/integrity.js";
 import { OrganizationsService } from "./domain/organizations/service.js";
-import { OrganizationStore } from "./storage/sqlite/organizations.js";
 import { StsService } from "./identity/sts.js";
-import { CredentialStore } from "./storage/sqlite/credentials.js";
 import { LayerService } from "./domain/layers/service.js";
 import { createLogger, wantsPretty } from "./log.js";
+import { lockDataDir, type InstanceLock } from "./storage/instance-lock.js";
 import { startBanner } from "./banner.js";
 import { LocalBlobStore } from "./storage/local-blobs/blobs.js";
 import type { BlobStore } from "./storage/types.js";
@@ -51,6 +52,8 @@ export interface StartOptions extends ConfigInput {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly organizationDirectory?: OrganizationDirectory;
+  /** false serves blobs without checking their SHA-256: a private switch for the bench's floor row. */
+  readonly verifyServedBlobs?: boolean;
 }
 
 /** A running lamina. */
@@ -70,28 +73,49 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   const configuredKeys = config.auth === "strict" ? loadCredentials(config.credentials ?? "") : undefined;
   const log = options.logger ?? (await createLogger(config.logLevel, config.logFormat));
   mkdirSync(config.dataDir, { recursive: true });
+  // Before anything in the data dir is opened: a second lamina on it must stop here, touching nothing.
+  const lock = lockDataDir(config.dataDir, `lamina ${VERSION}`);
+  try {
+    return await assemble(config, configuredKeys, log, lock, options);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/** Everything after the data dir is ours: storage, services, adapters and the listening server. */
+async function assemble(
+  config: Config,
+  configuredKeys: ReturnType<typeof loadCredentials> | undefined,
+  log: Logger,
+  lock: InstanceLock,
+  options: StartOptions,
+): Promise<Lamina> {
   const storage = SqliteStorage.open(join(config.dataDir, "lamina.db"));
-  const db = storage.db;
-  const blobs: BlobStore = new LocalBlobStore(join(config.dataDir, "blobs"));
+  const blobs: BlobStore = new LocalBlobStore(join(config.dataDir, "blobs"), config.minFreeSpace);
   const code = new CodeStore(storage, blobs);
+  const integrity = new BlobIntegrity(
+    blobs,
+    (sha) => log.error({ blob: sha }, `blob ${sha} is damaged: its bytes no longer match their SHA-256`),
+    options.verifyServedBlobs ?? true,
+  );
   const swept = await code.sweepAtStartup();
   if (swept.tempFiles + swept.orphans > 0) {
     log.info(swept, "removed unreferenced files left by an earlier run");
   }
 
   const clock = options.clock ?? systemClock;
-  const organizationStore = new OrganizationStore(db);
   // Grants see configured organizations and API-created ones alike, read at the moment of each check.
   const organizations =
     options.organizationDirectory ??
-    new CombinedOrganizations([new StaticOrganizations(config.organizations), organizationStore]);
-  const issued = new CredentialStore(db);
+    new CombinedOrganizations([new StaticOrganizations(config.organizations), storage.organizations]);
   const auth: Authenticator = configuredKeys
-    ? new StrictAuthenticator(configuredKeys, issued, clock)
-    : new LenientAuthenticator(config.region, issued);
+    ? new StrictAuthenticator(configuredKeys, storage.credentials, clock)
+    : new LenientAuthenticator(config.region, storage.credentials);
   const layers = new LayerService(storage, code, organizations, clock);
   let endpointUrl = "";
-  const { executor, sandbox } = await createExecutor(config, blobs, log, () => endpointUrl);
+  const { executor, sandbox } = await createExecutor(config, integrity, log, () => endpointUrl);
+  const signer = configuredKeys ? new UrlSigner(loadSigningKey(config.dataDir), clock) : undefined;
   const functions = new FunctionService(storage, code, layers, clock, config.runtimePolicy, (fn) =>
     executor.retire(fn),
   );
@@ -107,11 +131,17 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
   // One adapter per wire protocol; Lambda's REST-JSON owns every request the others do not claim.
   const app = createListener({
     adapters: [
-      laminaAdapter(VERSION, blobs),
-      organizationsAdapter({ auth, organizations: new OrganizationsService(organizationStore, clock), log }),
-      stsAdapter({ auth, sts: new StsService(issued, clock), log }),
+      laminaAdapter({ version: VERSION, blobs: integrity, signer }),
+      organizationsAdapter({ auth, organizations: new OrganizationsService(storage, clock), log }),
+      stsAdapter({ auth, sts: new StsService(storage, clock), log }),
     ],
-    fallback: lambdaAdapter({ router: new Router(), handlers, auth, log }),
+    fallback: lambdaAdapter({
+      router: new Router(),
+      handlers,
+      auth,
+      log,
+      codeLocation: codeLocations(signer),
+    }),
     fail: (res, err, requestId) => failLambda(log, res, err, requestId),
     log,
   });
@@ -147,10 +177,11 @@ export async function startLamina(options: StartOptions = {}): Promise<Lamina> {
     config,
     close: () => {
       closing ??= (async () => {
-        await stop(server);
+        await stop(server, config.shutdownTimeout * 1000, () => executor.stopInFlight());
         events.close();
         await executor.close();
         storage.close();
+        lock.release();
         log.info("lamina stopped");
       })();
       return closing;
@@ -167,7 +198,7 @@ export interface SandboxChoice {
 /** The process executor, with the sandbox `--sandbox` asks for (auto: bubblewrap when it works here). */
 async function createExecutor(
   config: Config,
-  blobs: BlobStore,
+  blobs: BlobIntegrity,
   log: Logger,
   endpoint: () => string,
 ): Promise<{ executor: Executor; sandbox: SandboxChoice }> {
@@ -212,15 +243,18 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 
 /**
  * Closes the listener, then keeps closing keep-alive sockets as they turn idle, so in-flight requests finish and
- * nothing new starts. Connections still busy after `graceMs` are cut.
+ * nothing new starts. Past `graceMs`, `overdue` stops what still runs (invocations), so every request in flight is
+ * answered; connections still busy a moment later are cut.
  */
-function stop(server: Server, graceMs = 10_000): Promise<void> {
+function stop(server: Server, graceMs: number, overdue: () => void): Promise<void> {
   return new Promise((resolve) => {
     const sweep = setInterval(() => server.closeIdleConnections(), 50);
-    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs + 2_000);
+    const stopWork = setTimeout(overdue, graceMs);
     server.close(() => {
       clearInterval(sweep);
       clearTimeout(cut);
+      clearTimeout(stopWork);
       resolve();
     });
     server.closeIdleConnections();

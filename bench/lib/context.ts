@@ -83,7 +83,7 @@ export interface BenchContext {
   /** Figures one scenario leaves for another (e.g. GetLayerVersion p50 on an empty data dir). */
   readonly shared: Map<string, number>;
   /** Starts one more lamina, on a fresh data dir of its own (stopped at the end of the run at the latest). */
-  readonly startAnotherLamina: (name: string) => Promise<Server>;
+  readonly startAnotherLamina: (name: string, extraArgs?: readonly string[]) => Promise<Server>;
 }
 
 /** One scenario: a file in `scenarios/`. */

@@ -177,6 +177,8 @@ export interface LaminaOptions {
   readonly logDir: string;
   /** Directory for a V8 CPU profile of the whole run (`--cpu-prof`), if wanted. */
   readonly cpuProfDir?: string;
+  /** More `serve` flags (e.g. the private `--unverified-downloads`). */
+  readonly extraArgs?: readonly string[];
 }
 
 /** Starts `node dist/src/main.js serve` on a free port with a fresh data directory. */
@@ -194,6 +196,7 @@ export async function startLaminaServer(opts: LaminaOptions): Promise<Server> {
     opts.dataDir,
     "--log-level",
     "warn",
+    ...(opts.extraArgs ?? []),
   ];
   const child = launch("lamina", process.execPath, args, logFile);
   await waitUntilUp(

@@ -46,6 +46,28 @@ export interface EnvironmentSpec {
   readonly onRefused: (count: number, pid: number | undefined) => void;
 }
 
+/**
+ * How Lambda names the signal that ended a runtime: the texts of Go's os/exec, which its runtime manager is written
+ * in (`docs/reference/aws-lambda-execution.md` §A5: "signal: killed", "signal: segmentation fault").
+ */
+const SIGNAL_TEXTS: Readonly<Record<string, string>> = {
+  SIGHUP: "hangup",
+  SIGINT: "interrupt",
+  SIGQUIT: "quit",
+  SIGILL: "illegal instruction",
+  SIGTRAP: "trace/breakpoint trap",
+  SIGABRT: "aborted",
+  SIGBUS: "bus error",
+  SIGFPE: "floating point exception",
+  SIGKILL: "killed",
+  SIGUSR1: "user defined signal 1",
+  SIGSEGV: "segmentation fault",
+  SIGUSR2: "user defined signal 2",
+  SIGPIPE: "broken pipe",
+  SIGALRM: "alarm clock",
+  SIGTERM: "terminated",
+};
+
 /** AWS's error payloads for failures the runtime cannot report itself. */
 export const ENVIRONMENT_ERRORS = {
   /** §A7, current runtimes. */
@@ -68,7 +90,7 @@ export const ENVIRONMENT_ERRORS = {
         code !== null && code !== 0
           ? `Runtime exited with error: exit status ${code}`
           : signal
-            ? `Runtime exited with error: signal: ${signal.toLowerCase().replace(/^sig/, "")}`
+            ? `Runtime exited with error: signal: ${SIGNAL_TEXTS[signal] ?? signal.toLowerCase().replace(/^sig/, "")}`
             : "Runtime exited without providing a reason"
       }`,
     ),

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { TooManyRequestsException } from "../errors.js";
 import { runtimeVersionArn } from "../arn.js";
+import { DamagedBlobError } from "../storage/integrity.js";
 import type { FunctionVersion } from "../storage/types.js";
 import { Environment, type InvokeOutcome } from "./environment.js";
 import type { CodeCache } from "./filesystem.js";
@@ -37,7 +38,19 @@ export interface Executor {
   invoke(fn: FunctionVersion, request: InvokeRequest): Promise<InvokeResult>;
   /** Stops every environment of a function (it changed or was deleted). */
   retire(fn: FunctionIdentity): void;
+  /** Stops the environments still running an invocation, so each of those invokes answers now (shutdown). */
+  stopInFlight(): void;
   close(): Promise<void>;
+}
+
+/** The code a function runs with is damaged on disk: its own code, or one of its layers (named by ARN). */
+export class DamagedCodeError extends Error {
+  constructor(
+    readonly sha256Hex: string,
+    readonly layerArn: string | undefined,
+  ) {
+    super(`damaged ${layerArn === undefined ? "function code" : `layer ${layerArn}`} (blob ${sha256Hex})`);
+  }
 }
 
 /** What names a function's environments: account, region and name. */
@@ -79,6 +92,8 @@ interface Pool {
 /** Runs functions as processes (optionally under bubblewrap). */
 export class ProcessExecutor implements Executor {
   private readonly pools = new Map<string, Pool>();
+  /** Environments running an invocation right now. */
+  private readonly running = new Set<Environment>();
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
 
@@ -106,6 +121,7 @@ export class ProcessExecutor implements Executor {
     pool.busy++;
     try {
       env ??= await this.start(fn);
+      this.running.add(env);
       const outcome = await env.invoke(
         {
           requestId: request.requestId,
@@ -131,6 +147,9 @@ export class ProcessExecutor implements Executor {
       this.opts.log.debug({ function: key, requestId: request.requestId, log }, "invocation");
       return { ...outcome, log };
     } finally {
+      if (env) {
+        this.running.delete(env);
+      }
       pool.busy--;
       if (env?.alive && !this.closed && env.revisionId === fn.revisionId) {
         pool.idle.push(env);
@@ -142,10 +161,7 @@ export class ProcessExecutor implements Executor {
 
   /** Starts a new environment for the function's current configuration. */
   private async start(fn: FunctionVersion): Promise<Environment> {
-    const [task, opt] = await Promise.all([
-      this.opts.cache.extracted(fn.sha256Hex),
-      this.opts.cache.merged(fn.layers.map((l) => l.sha256Hex)),
-    ]);
+    const [task, opt] = await this.trees(fn);
     const tmp = join(this.opts.scratchDir, randomBytes(8).toString("hex"));
     if (this.opts.sandbox === "none") {
       await mkdir(tmp, { recursive: true });
@@ -176,6 +192,23 @@ export class ProcessExecutor implements Executor {
     return env;
   }
 
+  /**
+   * The function's code and merged `/opt`. Each zip is unpacked (and checked) on its own first, so a damaged one
+   * is reported as the function's code or as the layer it is, by ARN.
+   */
+  private async trees(fn: FunctionVersion): Promise<[string, string]> {
+    const cache = this.opts.cache;
+    const named = (sha256Hex: string, layerArn?: string) =>
+      cache.extracted(sha256Hex).catch((err: unknown) => {
+        throw err instanceof DamagedBlobError ? new DamagedCodeError(sha256Hex, layerArn) : err;
+      });
+    const [task] = await Promise.all([
+      named(fn.sha256Hex),
+      ...fn.layers.map((layer) => named(layer.sha256Hex, layer.arn)),
+    ]);
+    return [task, await cache.merged(fn.layers.map((l) => l.sha256Hex))];
+  }
+
   retire(fn: FunctionIdentity): void {
     this.retireKey(functionKey(fn));
   }
@@ -183,6 +216,12 @@ export class ProcessExecutor implements Executor {
   private retireKey(key: string): void {
     const pool = this.pools.get(key);
     for (const env of pool?.idle.splice(0) ?? []) {
+      env.kill();
+    }
+  }
+
+  stopInFlight(): void {
+    for (const env of this.running) {
       env.kill();
     }
   }

@@ -9,7 +9,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { link, lstat, mkdir, readdir, readlink, rename, rm, symlink, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import type { BlobStore } from "../storage/types.js";
+import type { BlobIntegrity } from "../storage/integrity.js";
 import { extractZip } from "./extract.js";
 
 /** Builds and caches the code and layer trees functions run with. */
@@ -19,7 +19,7 @@ export class CodeCache {
 
   constructor(
     private readonly root: string,
-    private readonly blobs: BlobStore,
+    private readonly blobs: BlobIntegrity,
   ) {
     this.tmpDir = join(root, "tmp");
   }
@@ -30,10 +30,13 @@ export class CodeCache {
     await mkdir(this.tmpDir, { recursive: true });
   }
 
-  /** The extracted tree of a stored zip (function code or one layer). */
+  /**
+   * The extracted tree of a stored zip (function code or one layer). The zip is checked against its SHA-256 first,
+   * so a rotten blob never populates the cache (DamagedBlobError); a tree already built is trusted as it is.
+   */
   extracted(sha256Hex: string): Promise<string> {
     return this.once(join(this.root, "code", sha256Hex), async (tmp) =>
-      extractZip(await this.blobs.localPath(sha256Hex), tmp),
+      extractZip(await this.blobs.verifiedPath(sha256Hex), tmp),
     );
   }
 

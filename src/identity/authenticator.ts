@@ -12,7 +12,7 @@ import {
   type RequestContext,
 } from "./context.js";
 import { uniqueId } from "./ids.js";
-import type { CredentialStore } from "../storage/sqlite/credentials.js";
+import type { CredentialRepository } from "../storage/types.js";
 import type { Clock } from "../util/clock.js";
 import type { ConfiguredKey } from "./credentials.js";
 import {
@@ -38,18 +38,18 @@ export interface Authenticator {
 
 /** The lenient authenticator: docs/reference/identity.md §1's identity rule plus issued keys. */
 export class LenientAuthenticator implements Authenticator {
-  private readonly lookup: (key: string) => Principal | undefined;
-
   constructor(
     private readonly defaultRegion: string,
-    issued: CredentialStore,
-  ) {
-    this.lookup = (key) => (key.startsWith("ASIA") ? issued.get(key) : undefined);
-  }
+    private readonly issued: CredentialRepository,
+  ) {}
 
-  // eslint-disable-next-line @typescript-eslint/require-await -- the interface is async for stores that are
   async context(requestId: string, req: IncomingRequest): Promise<RequestContext> {
-    return contextFor(requestId, credentialScope(req.headers, req.query), this.defaultRegion, this.lookup);
+    const scope = credentialScope(req.headers, req.query);
+    const key = scope?.accessKeyId;
+    // Only issued keys (ASIA…) reach storage, so account-id and other keys cost no lookup; the principal is
+    // fetched before contextFor, whose lookup is synchronous.
+    const principal: Principal | undefined = key?.startsWith("ASIA") ? await this.issued.get(key) : undefined;
+    return contextFor(requestId, scope, this.defaultRegion, principal && (() => principal));
   }
 }
 
@@ -57,11 +57,10 @@ export class LenientAuthenticator implements Authenticator {
 export class StrictAuthenticator implements Authenticator {
   constructor(
     private readonly keys: ReadonlyMap<string, ConfiguredKey>,
-    private readonly issued: CredentialStore,
+    private readonly issued: CredentialRepository,
     private readonly clock: Clock,
   ) {}
 
-  // eslint-disable-next-line @typescript-eslint/require-await -- the interface is async for stores that are
   async context(requestId: string, req: IncomingRequest, body: Buffer | undefined): Promise<RequestContext> {
     const sig = parseSignature(req.headers, req.query);
     if (!sig) {
@@ -80,7 +79,7 @@ export class StrictAuthenticator implements Authenticator {
         userId: uniqueId("AIDA", configured.accessKeyId),
       };
     } else {
-      const issued = this.issued.get(sig.accessKeyId);
+      const issued = await this.issued.get(sig.accessKeyId);
       // A temporary key is only valid together with the session token it was issued with.
       if (!issued || sig.sessionToken !== issued.sessionToken) {
         throw new UnrecognizedClientException();

@@ -6,7 +6,7 @@
 import type { RequestContext } from "./context.js";
 import type { Clock } from "../util/clock.js";
 import { secretAccessKey, sessionToken, temporaryAccessKeyId, uniqueId } from "./ids.js";
-import type { CredentialStore, IssuedCredentials } from "../storage/sqlite/credentials.js";
+import type { IssuedCredentials, Storage } from "../storage/types.js";
 
 /** A query-protocol error: HTTP status, STS's code and message. */
 export class StsError extends Error {
@@ -49,12 +49,11 @@ export interface AssumeRoleInput {
 /** Issues temporary credentials for a role. */
 export class StsService {
   constructor(
-    private readonly store: CredentialStore,
+    private readonly storage: Storage,
     private readonly clock: Clock,
   ) {}
 
   /** AssumeRole: validates as the model constrains, then issues and stores credentials. */
-  // eslint-disable-next-line @typescript-eslint/require-await -- the credential store turns async next
   async assumeRole(input: AssumeRoleInput): Promise<IssuedCredentials> {
     const { roleArn, roleSessionName: session } = input;
     if (roleArn === null || roleArn === "") {
@@ -104,7 +103,7 @@ export class StsService {
       userId: `${uniqueId("AROA", `${partition}:${accountId}:${roleName}`)}:${session}`,
       expiresAt: this.clock().getTime() + duration * 1000,
     };
-    this.store.insert(issued);
+    await this.storage.transaction(() => this.storage.credentials.insert(issued));
     return issued;
   }
 }

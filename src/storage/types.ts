@@ -169,6 +169,127 @@ export interface CodeRepository {
   sweep(): Promise<(sha256Hex: string) => boolean>;
 }
 
+/** An AWS Organization: one per management account. Timestamps are epoch seconds, as the wire carries them. */
+export interface Organization {
+  /** `o-…` */
+  readonly id: string;
+  readonly managementAccount: string;
+  /** `ALL` or `CONSOLIDATED_BILLING`. */
+  readonly featureSet: string;
+  /** `r-…`: the one root CreateOrganization makes. */
+  readonly rootId: string;
+  readonly createdAt: number;
+}
+
+/** A member account of an organization, the management account included. */
+export interface OrganizationAccount {
+  /** The backend's joining order: ListAccounts sorts and pages by it. */
+  readonly position: number;
+  readonly accountId: string;
+  readonly organizationId: string;
+  readonly name: string;
+  readonly email: string;
+  /** `CREATED` or `INVITED`. */
+  readonly joinedMethod: string;
+  readonly joinedAt: number;
+}
+
+/** A new member's members; the backend gives its position. */
+export type NewOrganizationAccount = Omit<OrganizationAccount, "position">;
+
+/** A CreateAccount request (lamina completes each at once, so it always reads SUCCEEDED). */
+export interface CreateAccountRequest {
+  /** `car-…` */
+  readonly id: string;
+  readonly organizationId: string;
+  /** The account it minted; reserved for good, even after that account leaves. */
+  readonly accountId: string;
+  readonly accountName: string;
+  readonly requestedAt: number;
+  readonly completedAt: number;
+}
+
+/** An invitation handshake from an organization to an account. */
+export interface Handshake {
+  /** `h-…` */
+  readonly id: string;
+  readonly organizationId: string;
+  readonly targetAccount: string;
+  /** `OPEN`, `ACCEPTED` or `CANCELED`. */
+  readonly state: string;
+  readonly requestedAt: number;
+  readonly expiresAt: number;
+  /** The inviter's notes; undefined when none were given. */
+  readonly notes: string | undefined;
+}
+
+/**
+ * Organizations, their members, CreateAccount requests and handshakes. Writes only inside
+ * `Storage.transaction`; `isMember` is also what layer grants ask at each check.
+ */
+export interface OrganizationRepository {
+  /** The organization `accountId` belongs to, if any. */
+  organizationOf(accountId: string): Promise<Organization | undefined>;
+  /** An organization by id. */
+  get(id: string): Promise<Organization | undefined>;
+  /** Inserts an organization (its management account joins through `insertAccount`). */
+  insert(org: Organization): Promise<void>;
+  /** Deletes an organization with its members and handshakes. */
+  delete(id: string): Promise<void>;
+  /** The membership of `accountId`, if it is in an organization. */
+  account(accountId: string): Promise<OrganizationAccount | undefined>;
+  /** Adds a member; throws when the account is already in an organization. */
+  insertAccount(account: NewOrganizationAccount): Promise<void>;
+  /** Removes a member (its created-account reservation stays). */
+  removeAccount(accountId: string): Promise<void>;
+  /** How many members an organization has, the management account included. */
+  memberCount(organizationId: string): Promise<number>;
+  /** Up to `limit` members after paging position `after` (0: from the start), in joining order. */
+  listAccounts(organizationId: string, after: number, limit: number): Promise<OrganizationAccount[]>;
+  /** Whether `accountId` is a member of `organizationId` now. */
+  isMember(organizationId: string, accountId: string): Promise<boolean>;
+  /** Whether the id is known as a member or a created account (new ids must avoid it). */
+  accountKnown(accountId: string): Promise<boolean>;
+  /** Records a CreateAccount request. */
+  insertCreateRequest(request: CreateAccountRequest): Promise<void>;
+  /** A CreateAccount request by id. */
+  createRequest(id: string): Promise<CreateAccountRequest | undefined>;
+  /** Records a handshake. */
+  insertHandshake(handshake: Handshake): Promise<void>;
+  /** A handshake by id. */
+  handshake(id: string): Promise<Handshake | undefined>;
+  /** The OPEN handshake from an organization to an account, if any. */
+  openHandshake(organizationId: string, accountId: string): Promise<Handshake | undefined>;
+  /** Moves a handshake to `state`. */
+  setHandshakeState(id: string, state: string): Promise<void>;
+}
+
+/** Temporary credentials lamina issued (AssumeRole) and the principal their use maps to. */
+export interface IssuedCredentials {
+  /** `ASIA…` */
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+  readonly accountId: string;
+  /** `arn:aws:sts::<account>:assumed-role/<role>/<session>` */
+  readonly arn: string;
+  /** `AROA…:<session>` */
+  readonly userId: string;
+  /** Milliseconds since the epoch. */
+  readonly expiresAt: number;
+}
+
+/**
+ * Issued credentials by access key id; kept in storage so they outlive a restart, as AWS's do. `get` runs on
+ * every request signed with a key lamina may have issued, so implementations should make it cheap.
+ */
+export interface CredentialRepository {
+  /** Stores newly issued credentials (inside `Storage.transaction`). */
+  insert(credentials: IssuedCredentials): Promise<void>;
+  /** The credentials of `accessKeyId`, if lamina issued it. */
+  get(accessKeyId: string): Promise<IssuedCredentials | undefined>;
+}
+
 /** Content-addressed code bytes, keyed by their hex SHA-256. */
 export interface BlobStore {
   /** Durably stores the bytes under their SHA-256 (nothing happens when they are already there). */
@@ -190,6 +311,8 @@ export interface Storage {
   readonly layers: LayerRepository;
   readonly functions: FunctionRepository;
   readonly code: CodeRepository;
+  readonly organizations: OrganizationRepository;
+  readonly credentials: CredentialRepository;
   /**
    * Runs `fn` as one atomic, isolated unit: every write happens inside one. Transactions do not nest (an inner
    * call would wait for the outer forever), so code reached from inside one takes what it needs as arguments.

@@ -21,13 +21,23 @@ export interface ChildLamina {
   stop(): Promise<number | null>;
 }
 
+/**
+ * How the child is started: by default `node` itself; a launcher may wrap the command line (e.g. in a private
+ * mount namespace) as long as the process it finally runs is lamina, under the same pid.
+ */
+export type Launcher = (argv: readonly string[]) => { file: string; args: readonly string[] };
+
+const direct: Launcher = (argv) => ({ file: argv[0] ?? "", args: argv.slice(1) });
+
 /** Starts `lamina serve --port 0 --data-dir <dataDir> ...args`; resolves once it logs the URL it serves. */
-export function spawnLamina(dataDir: string, args: readonly string[] = []): Promise<ChildLamina> {
-  const child = spawn(
-    process.execPath,
-    [MAIN, "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "info", ...args],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
+export function spawnLamina(
+  dataDir: string,
+  args: readonly string[] = [],
+  launcher: Launcher = direct,
+): Promise<ChildLamina> {
+  const argv = [process.execPath, MAIN, "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "info"];
+  const { file, args: fileArgs } = launcher([...argv, ...args]);
+  const child = spawn(file, fileArgs, { stdio: ["ignore", "ignore", "pipe"] });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   let log = "";
   return new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@ import { UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
 import { readdirSync, statSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { lambdaClient, randomName } from "../helpers/clients.js";
-import { createFunction, functionLogPath, invoke } from "../helpers/invoke.js";
+import { createFunction, functionLogPath, invoke, pollFor, readFunctionLog } from "../helpers/invoke.js";
 import { startTestServer } from "../helpers/server.js";
 import { makeZip } from "../helpers/zip.js";
 
@@ -103,6 +103,11 @@ describe("execution faults", () => {
     expect([out.status, out.functionError, out.payload]).toEqual([200, undefined, '"done"']);
     expect(Buffer.byteLength(out.log ?? "")).toBeLessThanOrEqual(4096);
     expect(out.log).toMatch(/REPORT RequestId: /);
+    // Log files are appended after the answer (as CloudWatch receives logs after it), so wait for the REPORT line.
+    await pollFor(
+      () => readFunctionLog(lamina, A, name),
+      (log) => log.includes("REPORT RequestId: "),
+    );
     expect(statSync(functionLogPath(lamina, A, name)).size).toBeLessThan(1024 * 1024);
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(100 * 1024 * 1024);
   });

@@ -42,7 +42,7 @@ describe("allowsGetLayerVersion", () => {
     ["an org member under '*' + org", [grant("*", "o-t194hfs8cz")], "222222222222", true],
     ["a non-member under '*' + org", [grant("*", "o-t194hfs8cz")], "333333333333", false],
     ["anyone under no statement", [], "111111111111", false],
-  ])("%s", (_label, statements, account, allowed) => {
-    expect(allowsGetLayerVersion(statements, account, orgs)).toBe(allowed);
+  ])("%s", async (_label, statements, account, allowed) => {
+    expect(await allowsGetLayerVersion(statements, account, orgs)).toBe(allowed);
   });
 });

@@ -54,14 +54,19 @@ export function policyDocument(statements: readonly PolicyStatement[]): string {
  * Whether any statement lets `accountId` call lambda:GetLayerVersion: its principal is that account or `*`, and
  * its organization condition, if any, holds for that account now.
  */
-export function allowsGetLayerVersion(
+export async function allowsGetLayerVersion(
   statements: readonly PolicyStatement[],
   accountId: string,
   organizations: OrganizationDirectory,
-): boolean {
-  return statements.some(
-    (s) =>
-      (s.principalAccount === null || s.principalAccount === accountId) &&
-      (s.organizationId === null || organizations.isMember(s.organizationId, accountId)),
-  );
+): Promise<boolean> {
+  for (const s of statements) {
+    if (s.principalAccount !== null && s.principalAccount !== accountId) {
+      continue;
+    }
+    // Membership is asked only for statements whose principal matches, as the check short-circuits in AWS too.
+    if (s.organizationId === null || (await organizations.isMember(s.organizationId, accountId))) {
+      return true;
+    }
+  }
+  return false;
 }

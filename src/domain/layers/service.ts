@@ -129,11 +129,11 @@ export class LayerService {
     }
     if (
       row &&
-      allowsGetLayerVersion(
+      (await allowsGetLayerVersion(
         await this.store.statements(row.layerId, row.version),
         ctx.accountId,
         this.organizations,
-      )
+      ))
     ) {
       return row;
     }

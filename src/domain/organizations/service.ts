@@ -8,12 +8,13 @@ import type { RequestContext } from "../../identity/context.js";
 import type { Clock } from "../../util/clock.js";
 import { errors } from "./errors.js";
 import type {
-  AccountRow,
-  CreateAccountRow,
-  HandshakeRow,
-  OrganizationRow,
-  OrganizationStore,
-} from "../../storage/sqlite/organizations.js";
+  CreateAccountRequest,
+  Handshake,
+  Organization,
+  OrganizationAccount,
+  OrganizationRepository,
+  Storage,
+} from "../../storage/types.js";
 
 const ACCOUNT_ID_RE = /^\d{12}$/;
 const CREATE_REQUEST_ID_RE = /^car-[a-z0-9]{8,32}$/;
@@ -28,139 +29,143 @@ type Wire = Record<string, unknown>;
 
 /** The operations, each taking the caller and the JSON request. */
 export class OrganizationsService {
-  constructor(
-    private readonly store: OrganizationStore,
-    private readonly clock: Clock,
-  ) {}
+  private readonly store: OrganizationRepository;
 
-  createOrganization(ctx: RequestContext, input: Wire): Wire {
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+  ) {
+    this.store = storage.organizations;
+  }
+
+  async createOrganization(ctx: RequestContext, input: Wire): Promise<Wire> {
     const featureSet = optionalString(input.FeatureSet) ?? "ALL";
     if (featureSet !== "ALL" && featureSet !== "CONSOLIDATED_BILLING") {
       throw errors.invalidPattern();
     }
-    const org = this.store.transaction(() => {
-      if (this.store.organizationOf(ctx.accountId)) {
+    const org = await this.storage.transaction(async () => {
+      if (await this.store.organizationOf(ctx.accountId)) {
         throw errors.alreadyInOrganization();
       }
-      const row: OrganizationRow = {
+      const created: Organization = {
         id: `o-${randomId(10)}`,
-        management_account: ctx.accountId,
-        feature_set: featureSet,
-        root_id: `r-${randomId(4)}`,
-        created_at: this.now(),
+        managementAccount: ctx.accountId,
+        featureSet,
+        rootId: `r-${randomId(4)}`,
+        createdAt: this.now(),
       };
-      this.store.insertOrganization(row);
-      this.store.insertAccount({
-        account_id: ctx.accountId,
-        organization_id: row.id,
+      await this.store.insert(created);
+      await this.store.insertAccount({
+        accountId: ctx.accountId,
+        organizationId: created.id,
         name: managementName(ctx.accountId),
         email: placeholderEmail(ctx.accountId),
-        joined_method: "CREATED",
-        joined_at: row.created_at,
+        joinedMethod: "CREATED",
+        joinedAt: created.createdAt,
       });
-      return row;
-    })();
+      return created;
+    });
     return { Organization: organizationWire(ctx, org) };
   }
 
-  describeOrganization(ctx: RequestContext): Wire {
-    return { Organization: organizationWire(ctx, this.orgOf(ctx)) };
+  async describeOrganization(ctx: RequestContext): Promise<Wire> {
+    return { Organization: organizationWire(ctx, await this.orgOf(ctx)) };
   }
 
-  deleteOrganization(ctx: RequestContext): void {
-    this.store.transaction(() => {
-      const org = this.managedOrg(ctx);
-      if (this.store.memberCount(org.id) > 1) {
+  async deleteOrganization(ctx: RequestContext): Promise<void> {
+    await this.storage.transaction(async () => {
+      const org = await this.managedOrg(ctx);
+      if ((await this.store.memberCount(org.id)) > 1) {
         throw errors.notEmpty();
       }
-      this.store.deleteOrganization(org.id);
-    })();
+      await this.store.delete(org.id);
+    });
   }
 
   /** ListRoots: the one root CreateOrganization made. */
-  listRoots(ctx: RequestContext): Wire {
-    const org = this.managedOrg(ctx);
-    const arn = `arn:${ctx.partition}:organizations::${org.management_account}:root/${org.id}/${org.root_id}`;
-    return { Roots: [{ Id: org.root_id, Arn: arn, Name: "Root", PolicyTypes: [] }] };
+  async listRoots(ctx: RequestContext): Promise<Wire> {
+    const org = await this.managedOrg(ctx);
+    const arn = `arn:${ctx.partition}:organizations::${org.managementAccount}:root/${org.id}/${org.rootId}`;
+    return { Roots: [{ Id: org.rootId, Arn: arn, Name: "Root", PolicyTypes: [] }] };
   }
 
-  createAccount(ctx: RequestContext, input: Wire): Wire {
+  async createAccount(ctx: RequestContext, input: Wire): Promise<Wire> {
     const email = requiredString(input.Email);
     const name = requiredString(input.AccountName);
     if (!EMAIL_RE.test(email) || email.length > 64 || name.length > 50) {
       throw errors.invalidPattern();
     }
-    const row = this.store.transaction(() => {
-      const org = this.managedOrg(ctx);
+    const request = await this.storage.transaction(async () => {
+      const org = await this.managedOrg(ctx);
       let accountId: string;
       do {
         accountId = String(randomInt(100_000_000_000, 1_000_000_000_000)).padStart(12, "0");
-      } while (this.store.accountKnown(accountId));
+      } while (await this.store.accountKnown(accountId));
       const now = this.now();
-      const request: CreateAccountRow = {
+      const created: CreateAccountRequest = {
         id: `car-${randomId(32)}`,
-        organization_id: org.id,
-        account_id: accountId,
-        account_name: name,
-        requested_at: now,
-        completed_at: now,
+        organizationId: org.id,
+        accountId,
+        accountName: name,
+        requestedAt: now,
+        completedAt: now,
       };
-      this.store.insertCreateRequest(request);
-      this.store.insertAccount({
-        account_id: accountId,
-        organization_id: org.id,
+      await this.store.insertCreateRequest(created);
+      await this.store.insertAccount({
+        accountId,
+        organizationId: org.id,
         name,
         email,
-        joined_method: "CREATED",
-        joined_at: now,
+        joinedMethod: "CREATED",
+        joinedAt: now,
       });
-      return request;
-    })();
-    return { CreateAccountStatus: createStatusWire(row) };
+      return created;
+    });
+    return { CreateAccountStatus: createStatusWire(request) };
   }
 
-  describeCreateAccountStatus(ctx: RequestContext, input: Wire): Wire {
+  async describeCreateAccountStatus(ctx: RequestContext, input: Wire): Promise<Wire> {
     const id = requiredString(input.CreateAccountRequestId);
     if (!CREATE_REQUEST_ID_RE.test(id)) {
       throw errors.invalidPattern();
     }
-    const org = this.managedOrg(ctx);
-    const row = this.store.createRequest(id);
-    if (!row || row.organization_id !== org.id) {
+    const org = await this.managedOrg(ctx);
+    const request = await this.store.createRequest(id);
+    if (!request || request.organizationId !== org.id) {
       throw errors.createAccountStatusNotFound();
     }
-    return { CreateAccountStatus: createStatusWire(row) };
+    return { CreateAccountStatus: createStatusWire(request) };
   }
 
-  listAccounts(ctx: RequestContext, input: Wire): Wire {
-    const org = this.managedOrg(ctx);
+  async listAccounts(ctx: RequestContext, input: Wire): Promise<Wire> {
+    const org = await this.managedOrg(ctx);
     const max = input.MaxResults === undefined ? 20 : Number(input.MaxResults);
     if (!Number.isInteger(max) || max < 1 || max > 20) {
       throw errors.invalidPattern();
     }
     const after =
       input.NextToken === undefined || input.NextToken === null ? 0 : decodeToken(input.NextToken);
-    const rows = this.store.listAccounts(org.id, after, max + 1);
-    const page = rows.slice(0, max);
-    const out: Wire = { Accounts: page.map((r) => accountWire(ctx, org, r)) };
+    const accounts = await this.store.listAccounts(org.id, after, max + 1);
+    const page = accounts.slice(0, max);
+    const out: Wire = { Accounts: page.map((a) => accountWire(ctx, org, a)) };
     const last = page.at(-1);
-    if (rows.length > max && last) {
-      out.NextToken = Buffer.from(`accounts:${last.rowid}`).toString("base64url");
+    if (accounts.length > max && last) {
+      out.NextToken = Buffer.from(`accounts:${last.position}`).toString("base64url");
     }
     return out;
   }
 
-  describeAccount(ctx: RequestContext, input: Wire): Wire {
+  async describeAccount(ctx: RequestContext, input: Wire): Promise<Wire> {
     const accountId = accountIdInput(input.AccountId);
-    const org = this.managedOrg(ctx);
-    const row = this.store.account(accountId);
-    if (!row || row.organization_id !== org.id) {
+    const org = await this.managedOrg(ctx);
+    const account = await this.store.account(accountId);
+    if (!account || account.organizationId !== org.id) {
       throw errors.accountNotFound();
     }
-    return { Account: accountWire(ctx, org, row) };
+    return { Account: accountWire(ctx, org, account) };
   }
 
-  inviteAccount(ctx: RequestContext, input: Wire): Wire {
+  async inviteAccount(ctx: RequestContext, input: Wire): Promise<Wire> {
     const target = input.Target as Wire | undefined;
     if (!target || typeof target !== "object") {
       throw errors.inputRequired();
@@ -170,91 +175,91 @@ export class OrganizationsService {
       throw errors.invalidPattern();
     }
     const accountId = accountIdInput(target.Id);
-    const notes = optionalString(input.Notes) ?? null;
-    const row = this.store.transaction(() => {
-      const org = this.managedOrg(ctx);
-      if (this.store.organizationOf(accountId)) {
+    const notes = optionalString(input.Notes);
+    const result = await this.storage.transaction(async () => {
+      const org = await this.managedOrg(ctx);
+      if (await this.store.organizationOf(accountId)) {
         throw errors.inviteeInOrganization();
       }
-      if (this.store.openHandshake(org.id, accountId)) {
+      if (await this.store.openHandshake(org.id, accountId)) {
         throw errors.duplicateHandshake();
       }
       const now = this.now();
-      const handshake: HandshakeRow = {
+      const handshake: Handshake = {
         id: `h-${randomId(10)}`,
-        organization_id: org.id,
-        target_account: accountId,
+        organizationId: org.id,
+        targetAccount: accountId,
         state: "OPEN",
-        requested_at: now,
-        expires_at: now + HANDSHAKE_LIFETIME_S,
+        requestedAt: now,
+        expiresAt: now + HANDSHAKE_LIFETIME_S,
         notes,
       };
-      this.store.insertHandshake(handshake);
+      await this.store.insertHandshake(handshake);
       return { handshake, org };
-    })();
-    return { Handshake: handshakeWire(ctx, row.org, row.handshake) };
+    });
+    return { Handshake: handshakeWire(ctx, result.org, result.handshake) };
   }
 
-  acceptHandshake(ctx: RequestContext, input: Wire): Wire {
+  async acceptHandshake(ctx: RequestContext, input: Wire): Promise<Wire> {
     const id = requiredString(input.HandshakeId);
     if (!HANDSHAKE_ID_RE.test(id)) {
       throw errors.invalidPattern();
     }
-    const result = this.store.transaction(() => {
-      const handshake = this.store.handshake(id);
-      if (!handshake || handshake.target_account !== ctx.accountId) {
+    const result = await this.storage.transaction(async () => {
+      const handshake = await this.store.handshake(id);
+      if (!handshake || handshake.targetAccount !== ctx.accountId) {
         throw errors.handshakeNotFound();
       }
       if (handshake.state !== "OPEN") {
         throw errors.handshakeAlreadyInState();
       }
-      if (this.store.organizationOf(ctx.accountId)) {
+      if (await this.store.organizationOf(ctx.accountId)) {
         throw errors.inviteeInOrganization();
       }
-      const org = this.store.organization(handshake.organization_id);
+      const org = await this.store.get(handshake.organizationId);
       if (!org) {
         throw errors.handshakeNotFound();
       }
-      this.store.setHandshakeState(id, "ACCEPTED");
-      this.store.insertAccount({
-        account_id: ctx.accountId,
-        organization_id: org.id,
+      await this.store.setHandshakeState(id, "ACCEPTED");
+      await this.store.insertAccount({
+        accountId: ctx.accountId,
+        organizationId: org.id,
         name: ctx.accountId,
         email: placeholderEmail(ctx.accountId),
-        joined_method: "INVITED",
-        joined_at: this.now(),
+        joinedMethod: "INVITED",
+        joinedAt: this.now(),
       });
       return { org, handshake: { ...handshake, state: "ACCEPTED" } };
-    })();
+    });
     return { Handshake: handshakeWire(ctx, result.org, result.handshake) };
   }
 
-  removeAccount(ctx: RequestContext, input: Wire): void {
+  async removeAccount(ctx: RequestContext, input: Wire): Promise<void> {
     const accountId = accountIdInput(input.AccountId);
-    this.store.transaction(() => {
-      const org = this.managedOrg(ctx);
-      if (accountId === org.management_account) {
+    await this.storage.transaction(async () => {
+      const org = await this.managedOrg(ctx);
+      if (accountId === org.managementAccount) {
         throw errors.masterCannotLeave();
       }
-      if (this.store.account(accountId)?.organization_id !== org.id) {
+      if ((await this.store.account(accountId))?.organizationId !== org.id) {
         throw errors.accountNotFound();
       }
-      this.store.removeAccount(accountId);
-    })();
+      await this.store.removeAccount(accountId);
+    });
   }
 
-  leaveOrganization(ctx: RequestContext): void {
-    this.store.transaction(() => {
-      const org = this.orgOf(ctx);
-      if (org.management_account === ctx.accountId) {
+  async leaveOrganization(ctx: RequestContext): Promise<void> {
+    await this.storage.transaction(async () => {
+      const org = await this.orgOf(ctx);
+      if (org.managementAccount === ctx.accountId) {
         throw errors.masterCannotLeave();
       }
-      this.store.removeAccount(ctx.accountId);
-    })();
+      await this.store.removeAccount(ctx.accountId);
+    });
   }
 
-  private orgOf(ctx: RequestContext): OrganizationRow {
-    const org = this.store.organizationOf(ctx.accountId);
+  private async orgOf(ctx: RequestContext): Promise<Organization> {
+    const org = await this.store.organizationOf(ctx.accountId);
     if (!org) {
       throw errors.notInUse();
     }
@@ -262,9 +267,9 @@ export class OrganizationsService {
   }
 
   /** The caller's organization, which the caller must manage (members may not call management operations). */
-  private managedOrg(ctx: RequestContext): OrganizationRow {
-    const org = this.orgOf(ctx);
-    if (org.management_account !== ctx.accountId) {
+  private async managedOrg(ctx: RequestContext): Promise<Organization> {
+    const org = await this.orgOf(ctx);
+    if (org.managementAccount !== ctx.accountId) {
       throw errors.accessDenied();
     }
     return org;
@@ -275,46 +280,46 @@ export class OrganizationsService {
   }
 }
 
-function organizationWire(ctx: RequestContext, org: OrganizationRow): Wire {
-  const base = `arn:${ctx.partition}:organizations::${org.management_account}`;
+function organizationWire(ctx: RequestContext, org: Organization): Wire {
+  const base = `arn:${ctx.partition}:organizations::${org.managementAccount}`;
   return {
     Id: org.id,
     Arn: `${base}:organization/${org.id}`,
-    FeatureSet: org.feature_set,
-    MasterAccountArn: `${base}:account/${org.id}/${org.management_account}`,
-    MasterAccountId: org.management_account,
-    MasterAccountEmail: placeholderEmail(org.management_account),
+    FeatureSet: org.featureSet,
+    MasterAccountArn: `${base}:account/${org.id}/${org.managementAccount}`,
+    MasterAccountId: org.managementAccount,
+    MasterAccountEmail: placeholderEmail(org.managementAccount),
     // Deprecated by AWS ("Do not use"), which returns it empty.
     AvailablePolicyTypes: [],
   };
 }
 
-function accountWire(ctx: RequestContext, org: OrganizationRow, row: AccountRow): Wire {
+function accountWire(ctx: RequestContext, org: Organization, account: OrganizationAccount): Wire {
   return {
-    Id: row.account_id,
-    Arn: `arn:${ctx.partition}:organizations::${org.management_account}:account/${org.id}/${row.account_id}`,
-    Email: row.email,
-    Name: row.name,
+    Id: account.accountId,
+    Arn: `arn:${ctx.partition}:organizations::${org.managementAccount}:account/${org.id}/${account.accountId}`,
+    Email: account.email,
+    Name: account.name,
     Status: "ACTIVE",
     State: "ACTIVE",
-    JoinedMethod: row.joined_method,
-    JoinedTimestamp: row.joined_at,
+    JoinedMethod: account.joinedMethod,
+    JoinedTimestamp: account.joinedAt,
   };
 }
 
-function createStatusWire(row: CreateAccountRow): Wire {
+function createStatusWire(request: CreateAccountRequest): Wire {
   return {
-    Id: row.id,
-    AccountName: row.account_name,
+    Id: request.id,
+    AccountName: request.accountName,
     State: "SUCCEEDED",
-    RequestedTimestamp: row.requested_at,
-    CompletedTimestamp: row.completed_at,
-    AccountId: row.account_id,
+    RequestedTimestamp: request.requestedAt,
+    CompletedTimestamp: request.completedAt,
+    AccountId: request.accountId,
   };
 }
 
-function handshakeWire(ctx: RequestContext, org: OrganizationRow, h: HandshakeRow): Wire {
-  const mgmt = org.management_account;
+function handshakeWire(ctx: RequestContext, org: Organization, h: Handshake): Wire {
+  const mgmt = org.managementAccount;
   const resources: Wire[] = [
     {
       Value: org.id,
@@ -322,12 +327,12 @@ function handshakeWire(ctx: RequestContext, org: OrganizationRow, h: HandshakeRo
       Resources: [
         { Value: placeholderEmail(mgmt), Type: "MASTER_EMAIL" },
         { Value: managementName(mgmt), Type: "MASTER_NAME" },
-        { Value: org.feature_set, Type: "ORGANIZATION_FEATURE_SET" },
+        { Value: org.featureSet, Type: "ORGANIZATION_FEATURE_SET" },
       ],
     },
-    { Value: h.target_account, Type: "ACCOUNT" },
+    { Value: h.targetAccount, Type: "ACCOUNT" },
   ];
-  if (h.notes !== null) {
+  if (h.notes !== undefined) {
     resources.push({ Value: h.notes, Type: "NOTES" });
   }
   return {
@@ -335,11 +340,11 @@ function handshakeWire(ctx: RequestContext, org: OrganizationRow, h: HandshakeRo
     Arn: `arn:${ctx.partition}:organizations::${mgmt}:handshake/${org.id}/invite/${h.id}`,
     Parties: [
       { Id: org.id, Type: "ORGANIZATION" },
-      { Id: h.target_account, Type: "ACCOUNT" },
+      { Id: h.targetAccount, Type: "ACCOUNT" },
     ],
     State: h.state,
-    RequestedTimestamp: h.requested_at,
-    ExpirationTimestamp: h.expires_at,
+    RequestedTimestamp: h.requestedAt,
+    ExpirationTimestamp: h.expiresAt,
     Action: "INVITE",
     Resources: resources,
   };

@@ -13,11 +13,13 @@ import {
 } from "../../errors.js";
 import type { Authenticator } from "../../identity/authenticator.js";
 import { INTERNAL_ERROR_MESSAGE, readBody, type ProtocolAdapter } from "../http.js";
+import { DISK_FULL_MESSAGE, isDiskFull } from "../../util/disk-space.js";
 import { FAST_PATH_MIN_BYTES, parseWithBlobCut, STRICT_UTF8 } from "./blob-body.js";
 import type { OperationName } from "./operations.js";
 import { writeError, writeJson } from "./respond.js";
 import type { Router } from "./router.js";
 import type { HandlerTable } from "./types.js";
+import type { CodeLocation } from "../lamina/internal.js";
 
 /**
  * Lambda's request size limit for code uploads, `docs/reference/aws-layer-semantics.md` §3 #13: base64 of
@@ -41,6 +43,8 @@ export interface LambdaAdapterDeps {
   /** Who sent each request (lenient or strict). */
   readonly auth: Authenticator;
   readonly log: Logger;
+  /** How URLs of stored zips are written (signed in strict mode). */
+  readonly codeLocation: CodeLocation;
 }
 
 /** The Lambda adapter; it accepts every request, so the listener asks it last. */
@@ -97,7 +101,7 @@ async function serve(
     body,
     rawBody,
     headers: req.headers,
-    baseUrl: `http://${req.headers.host ?? "127.0.0.1"}`,
+    codeLocation: (sha256Hex) => deps.codeLocation(`http://${req.headers.host ?? "127.0.0.1"}`, sha256Hex),
   });
   writeJson(res, reply.status ?? route.spec.status, reply.rawBody ?? reply.body, requestId, reply.headers);
 }
@@ -149,10 +153,18 @@ export function failLambda(log: Logger, res: ServerResponse, err: unknown, reque
   let error: LambdaError;
   if (err instanceof LambdaError) {
     error = err;
-  } else if (res.req.destroyed || (err as NodeJS.ErrnoException).code === "ECONNRESET") {
+  } else if (
+    res.socket === null ||
+    res.socket.destroyed ||
+    (err as NodeJS.ErrnoException).code === "ECONNRESET"
+  ) {
+    // Only a gone socket means the client hung up: `req.destroyed` is also true once a body has been read whole.
     log.debug({ requestId, err }, "client closed the connection");
     res.destroy();
     return;
+  } else if (isDiskFull(err)) {
+    log.error({ err, requestId }, "the data dir's disk is full");
+    error = new ServiceException(DISK_FULL_MESSAGE);
   } else {
     log.error({ err, requestId }, "unexpected error");
     error = new ServiceException(INTERNAL_ERROR_MESSAGE);

@@ -9,7 +9,6 @@ import {
   structureMember,
 } from "./members.js";
 import type { Call, Handler } from "./types.js";
-import { codeLocation } from "../lamina/internal.js";
 import { Constraint, Violations } from "../../validation.js";
 import { checkLayerList } from "../../domain/functions/layer-resolution.js";
 import type { CodeInput, FunctionService, FunctionView } from "../../domain/functions/service.js";
@@ -133,7 +132,7 @@ export function functionHandlers(functions: FunctionService): Record<FunctionOpe
       return {
         body: {
           Configuration: configuration(view, "read"),
-          Code: { RepositoryType: "S3", Location: codeLocation(call.baseUrl, view.fn.sha256Hex) },
+          Code: { RepositoryType: "S3", Location: call.codeLocation(view.fn.sha256Hex) },
           ...(tags && { Tags: tags }),
         },
       };

@@ -5,9 +5,10 @@
 import {
   InvalidRequestContentException,
   InvalidRuntimeException,
+  InvalidZipFileException,
   RequestEntityTooLargeException,
 } from "../../errors.js";
-import type { Executor, InvokeResult } from "../../execution/executor.js";
+import { DamagedCodeError, type Executor, type InvokeResult } from "../../execution/executor.js";
 import { RuntimeUnavailableError } from "../../execution/runtimes.js";
 import { logTail } from "../../execution/logs.js";
 import type { FunctionService, FunctionView } from "../../domain/functions/service.js";
@@ -23,6 +24,12 @@ export const MAX_EVENT_PAYLOAD = 1_048_576;
 const MAX_CLIENT_CONTEXT = 3583;
 const INVOCATION_TYPES = ["Event", "RequestResponse", "DryRun"] as const;
 const LOG_TYPES = ["None", "Tail"] as const;
+
+/** The Invoke error for a function whose stored code or layer no longer matches its SHA-256. */
+export function damagedCodeMessage(functionArn: string, err: DamagedCodeError): string {
+  const what = err.layerArn === undefined ? `the code of function ${functionArn}` : `layer ${err.layerArn}`;
+  return `Lambda could not unzip the deployment package: the stored bytes of ${what} are damaged (blob ${err.sha256Hex} no longer matches its SHA-256).`;
+}
 
 function header(call: Call, name: string): string | undefined {
   const v = call.headers[name];
@@ -72,6 +79,9 @@ export function invokeHandlers(
       }
       if (err instanceof RuntimeUnavailableError) {
         throw new InvalidRuntimeException(err.message);
+      }
+      if (err instanceof DamagedCodeError) {
+        throw new InvalidZipFileException(damagedCodeMessage(arnOf(view.fn), err));
       }
       throw err;
     }

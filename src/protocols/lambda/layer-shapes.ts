@@ -6,7 +6,6 @@
 import { layerArn, layerVersionArn, partitionOf, type LayerVersionRef } from "../../arn.js";
 import { codeSha256Of } from "../../domain/code.js";
 import type { LayerVersion } from "../../storage/types.js";
-import { codeLocation } from "../lamina/internal.js";
 
 /** `LayerVersionsListItem` of the model: ListLayerVersions items and ListLayers' LatestMatchingVersion. */
 export interface LayerVersionsListItem {
@@ -65,11 +64,14 @@ function optionalMembers(row: LayerVersion): Partial<LayerVersionsListItem> {
 }
 
 /** The full layer version, as Publish, Get and GetByArn return it. */
-export function toLayerVersionWire(row: LayerVersion, baseUrl: string): LayerVersionWire {
+export function toLayerVersionWire(
+  row: LayerVersion,
+  codeLocation: (sha256Hex: string) => string,
+): LayerVersionWire {
   const ref = refOf(row);
   return {
     Content: {
-      Location: codeLocation(baseUrl, row.sha256Hex),
+      Location: codeLocation(row.sha256Hex),
       CodeSha256: codeSha256Of(row.sha256Hex),
       CodeSize: row.codeSize,
     },

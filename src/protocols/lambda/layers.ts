@@ -54,8 +54,8 @@ export function layerHandlers(
   layers: LayerService,
   permissions: LayerPermissionService,
 ): Record<LayerOperation, Handler> {
-  const read = async (ctx: RequestContext, ref: LayerVersionRef, baseUrl: string) => ({
-    body: toLayerVersionWire(await layers.readableVersion(ctx, ref), baseUrl),
+  const read = async (ctx: RequestContext, ref: LayerVersionRef, call: Call) => ({
+    body: toLayerVersionWire(await layers.readableVersion(ctx, ref), call.codeLocation),
   });
 
   return {
@@ -76,10 +76,10 @@ export function layerHandlers(
       };
       validatePublish(input);
       const row = await layers.publish(call.ctx, input);
-      return { body: toLayerVersionWire(row, call.baseUrl) };
+      return { body: toLayerVersionWire(row, call.codeLocation) };
     },
 
-    GetLayerVersion: (call) => read(call.ctx, versionRef(layers, call), call.baseUrl),
+    GetLayerVersion: (call) => read(call.ctx, versionRef(layers, call), call),
 
     GetLayerVersionByArn: (call) => {
       const arn = call.query.get("Arn") ?? undefined;
@@ -89,7 +89,7 @@ export function layerHandlers(
         // The server pattern also admits `arn:…:lambda:::awslayer:…` (AWS-managed layers): none exist here.
         throw new ResourceNotFoundException(LAYER_MESSAGES.resourceNotFound);
       }
-      return read(call.ctx, ref, call.baseUrl);
+      return read(call.ctx, ref, call);
     },
 
     ListLayers: async (call) => {

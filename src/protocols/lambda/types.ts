@@ -14,8 +14,8 @@ export interface Call {
   /** The body's bytes, for operations whose body is a raw payload (Invoke); empty otherwise. */
   readonly rawBody: Buffer;
   readonly headers: IncomingHttpHeaders;
-  /** The origin the client reached lamina at, for URLs handed back (`Content.Location`). */
-  readonly baseUrl: string;
+  /** The URL of a stored zip at the origin the client reached lamina at (`Content.Location`), signed in strict mode. */
+  readonly codeLocation: (sha256Hex: string) => string;
 }
 
 /** What a handler answers; the status defaults to the operation's success status from the model. */

@@ -1,23 +1,49 @@
-/** lamina's own endpoints under `/_lamina/`: health, and downloads of stored zips (`Content.Location`). */
+/**
+ * lamina's own endpoints under `/_lamina/`: health, and downloads of stored zips (`Content.Location`). Downloads
+ * are checked against the blob's SHA-256 as they stream (a mismatch cuts the connection before the last bytes), and
+ * in strict mode they need a signature that is at most 10 minutes old, refused the way S3 refuses a presigned URL.
+ */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { BlobStore } from "../../storage/types.js";
-import { UnknownOperationException } from "../../errors.js";
+import { pipeline } from "node:stream/promises";
+import { ServiceException, UnknownOperationException } from "../../errors.js";
+import type { UrlSigner } from "../../identity/url-signing.js";
+import { damagedBlobMessage, type BlobIntegrity } from "../../storage/integrity.js";
 import { writeError } from "../lambda/respond.js";
 import type { ProtocolAdapter } from "../http.js";
+import { s3Denial } from "./s3-errors.js";
 
 const CODE_PATH_RE = /^\/_lamina\/code\/([0-9a-f]{64})$/;
+/** S3's answer for a key that is not there (a blob deleted since its URL was handed out). */
+export const NO_SUCH_KEY_MESSAGE = "The specified key does not exist.";
 
-/** Where lamina serves a stored zip (`Content.Location`, GetFunction's `Code.Location`). */
-export function codeLocation(baseUrl: string, sha256Hex: string): string {
-  return `${baseUrl}/_lamina/code/${sha256Hex}`;
+/** Builds the URL of a stored zip for the origin a client used. */
+export type CodeLocation = (baseUrl: string, sha256Hex: string) => string;
+
+/**
+ * Where lamina serves a stored zip (`Content.Location`, GetFunction's `Code.Location`): a plain URL, or with a
+ * signer (strict mode) one valid for 10 minutes.
+ */
+export function codeLocations(signer?: UrlSigner): CodeLocation {
+  return (baseUrl, sha256Hex) => {
+    const path = `/_lamina/code/${sha256Hex}`;
+    return signer ? `${baseUrl}${path}?${signer.sign(path)}` : `${baseUrl}${path}`;
+  };
+}
+
+/** What the `/_lamina/` adapter serves from. */
+export interface LaminaAdapterDeps {
+  readonly version: string;
+  readonly blobs: BlobIntegrity;
+  /** Strict mode's signer: downloads without a valid, current signature are refused. */
+  readonly signer?: UrlSigner;
 }
 
 /** The `/_lamina/*` adapter: lamina's own endpoints, beside the AWS protocols. */
-export function laminaAdapter(version: string, blobs: BlobStore): ProtocolAdapter {
+export function laminaAdapter(deps: LaminaAdapterDeps): ProtocolAdapter {
   return {
     accepts: (_req, url) => url.pathname.startsWith("/_lamina/"),
     serve: (req, res, url, requestId) => {
-      serve(req, res, url.pathname, requestId, version, blobs);
+      serve(req, res, url, requestId, deps);
       return Promise.resolve();
     },
   };
@@ -26,19 +52,24 @@ export function laminaAdapter(version: string, blobs: BlobStore): ProtocolAdapte
 function serve(
   req: IncomingMessage,
   res: ServerResponse,
-  path: string,
+  url: URL,
   requestId: string,
-  version: string,
-  blobs: BlobStore,
+  deps: LaminaAdapterDeps,
 ): void {
   req.resume();
+  const path = url.pathname;
   if (path === "/_lamina/health") {
-    sendJson(res, 200, { status: "ok", version });
+    sendJson(res, 200, { status: "ok", version: deps.version });
     return;
   }
   const sha = CODE_PATH_RE.exec(path)?.[1];
   if (sha && (req.method === "GET" || req.method === "HEAD")) {
-    void sendBlob(req, res, blobs, sha);
+    const denial = deps.signer?.check(path, url.searchParams);
+    if (denial !== undefined) {
+      s3Denial(res, denial, requestId);
+      return;
+    }
+    void sendBlob(req, res, deps.blobs, sha, requestId);
     return;
   }
   writeError(
@@ -48,10 +79,20 @@ function serve(
   );
 }
 
-async function sendBlob(req: IncomingMessage, res: ServerResponse, blobs: BlobStore, sha: string) {
-  const size = await blobs.size(sha);
+async function sendBlob(
+  req: IncomingMessage,
+  res: ServerResponse,
+  blobs: BlobIntegrity,
+  sha: string,
+  requestId: string,
+) {
+  if (blobs.isDamaged(sha)) {
+    writeError(res, new ServiceException(damagedBlobMessage(sha)), requestId);
+    return;
+  }
+  const size = await blobs.blobs.size(sha);
   if (size === undefined) {
-    sendJson(res, 404, { message: "The specified key does not exist." });
+    sendJson(res, 404, { message: NO_SUCH_KEY_MESSAGE });
     return;
   }
   res.writeHead(200, { "Content-Type": "application/zip", "Content-Length": size });
@@ -59,9 +100,12 @@ async function sendBlob(req: IncomingMessage, res: ServerResponse, blobs: BlobSt
     res.end();
     return;
   }
-  const stream = blobs.open(sha);
-  stream.on("error", () => res.destroy());
-  stream.pipe(res);
+  // The status goes out at once, so a damaged blob fails the same way at any size: 200, then a body cut short
+  // (a blob of one chunk would otherwise cut the connection before any status line).
+  res.flushHeaders();
+  // A failed pipeline (damaged bytes, a read error, a client gone) destroys the response and so its socket: every
+  // client sees an incomplete body, never a complete one of bad bytes. BlobIntegrity has logged the damage.
+  await pipeline(blobs.open(sha), res).catch(() => res.destroy());
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -5,16 +5,22 @@
  * `CodeStore.collect()`, and at start-up by `sweep()`, which also clears temp files left by a crash.
  */
 import { randomUUID } from "node:crypto";
-import { createReadStream, mkdirSync, readdirSync, rmSync, type ReadStream } from "node:fs";
-import { open, rename, stat } from "node:fs/promises";
+import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, type ReadStream } from "node:fs";
+import { open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { CodeStorageExceededException } from "../../errors.js";
+import { formatBytes, freeBytes } from "../../util/disk-space.js";
 import type { BlobStore } from "../types.js";
 
 /** Stores and serves zip bytes by their SHA-256 in a local directory. */
 export class LocalBlobStore implements BlobStore {
   private readonly tmpDir: string;
 
-  constructor(private readonly dir: string) {
+  /** `minFreeBytes`: uploads that would leave less than this free on the disk are refused (`--min-free-space`). */
+  constructor(
+    private readonly dir: string,
+    private readonly minFreeBytes = 0,
+  ) {
     this.tmpDir = join(dir, "tmp");
     mkdirSync(this.tmpDir, { recursive: true });
   }
@@ -37,14 +43,25 @@ export class LocalBlobStore implements BlobStore {
     if (await exists(target)) {
       return;
     }
+    // 0 turns the reserve off: the write itself then meets a full disk, which answers a 500 of its own.
+    if (this.minFreeBytes > 0) {
+      const free = await freeBytes(this.dir);
+      if (free - bytes.length < this.minFreeBytes) {
+        throw new CodeStorageExceededException(reserveMessage(free, this.minFreeBytes));
+      }
+    }
     const tmp = join(this.tmpDir, randomUUID());
     const fh = await open(tmp, "wx");
     try {
       await fh.writeFile(bytes);
       await fh.sync();
-    } finally {
+    } catch (err) {
+      // A full disk (or any failed write) must not leave half a blob behind.
       await fh.close();
+      await rm(tmp, { force: true });
+      throw err;
     }
+    await fh.close();
     const shard = join(this.dir, sha256Hex.slice(0, 2));
     mkdirSync(shard, { recursive: true });
     await rename(tmp, target);
@@ -53,7 +70,8 @@ export class LocalBlobStore implements BlobStore {
 
   /** A stream of the blob's bytes. */
   open(sha256Hex: string): ReadStream {
-    return createReadStream(this.path(sha256Hex));
+    // 1 MiB reads: a download then costs a few dozen chunks, not hundreds (each one hashed and written).
+    return createReadStream(this.path(sha256Hex), { highWaterMark: 1024 * 1024 });
   }
 
   /** The blob's size on disk, or undefined when it is not stored. */
@@ -96,6 +114,14 @@ export class LocalBlobStore implements BlobStore {
   }
 }
 
+/** Why an upload was refused to keep the reserve; lamina's own text, inside AWS's CodeStorageExceededException. */
+export function reserveMessage(free: number, reserve: number): string {
+  return (
+    `lamina keeps ${formatBytes(reserve)} of its data dir's disk free (--min-free-space) and ${formatBytes(free)} ` +
+    "are free: uploads are refused until space is freed. Deletes, grants and reads still work."
+  );
+}
+
 async function exists(file: string): Promise<boolean> {
   try {
     await stat(file);
@@ -113,4 +139,16 @@ async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/** Every blob file in a local blob directory, by name (temp files excluded); reads only. */
+export function listLocalBlobs(dir: string): { sha256Hex: string; file: string }[] {
+  if (!existsSync(dir)) {
+    return [];
+  }
+  return readdirSync(dir)
+    .filter((shard) => shard !== "tmp")
+    .flatMap((shard) =>
+      readdirSync(join(dir, shard)).map((name) => ({ sha256Hex: name, file: join(dir, shard, name) })),
+    );
 }

@@ -6,21 +6,27 @@
  */
 import type { Storage } from "../types.js";
 import { SqliteCode } from "./code.js";
+import { SqliteCredentials } from "./credentials.js";
 import { openDatabase, type Db } from "./db.js";
 import { SqliteFunctions } from "./functions.js";
 import { SqliteLayers } from "./layers.js";
+import { SqliteOrganizations } from "./organizations.js";
 
-/** The SQLite storage; `db` stays reachable for the stores not yet behind an interface. */
+/** The SQLite storage: every repository over one database handle. */
 export class SqliteStorage implements Storage {
   readonly layers: SqliteLayers;
   readonly functions: SqliteFunctions;
   readonly code: SqliteCode;
+  readonly organizations: SqliteOrganizations;
+  readonly credentials: SqliteCredentials;
   private lock: Promise<void> = Promise.resolve();
 
-  constructor(readonly db: Db) {
+  constructor(private readonly db: Db) {
     this.layers = new SqliteLayers(db);
     this.functions = new SqliteFunctions(db);
     this.code = new SqliteCode(db);
+    this.organizations = new SqliteOrganizations(db);
+    this.credentials = new SqliteCredentials(db);
   }
 
   /** Opens (creating and migrating if needed) the database at `file`. */
