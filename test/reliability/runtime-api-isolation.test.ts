@@ -138,6 +138,18 @@ def handler(event, context):
     return "mine"
 `;
 
+/** A custom runtime as the AWS tutorial writes it: a shell loop with curl, a new connection for every request. */
+const CURL_BOOTSTRAP = `#!/bin/sh
+set -eu
+API="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
+HEADERS=$(mktemp)
+while true; do
+  EVENT=$(curl -sS -D "$HEADERS" "$API/invocation/next")
+  ID=$(grep -i '^lambda-runtime-aws-request-id:' "$HEADERS" | cut -d' ' -f2 | tr -d '\\r')
+  curl -sS -X POST -d "{\\"echo\\":$EVENT}" "$API/invocation/$ID/response" > /dev/null
+done
+`;
+
 /** The loopback ports lamina (running in this process) listens on, from /proc/net/tcp and this process's fds. */
 function laminaPorts(): number[] {
   const ours = new Set<string>();
@@ -295,6 +307,22 @@ for (const sandbox of ["bwrap", "none"] as const) {
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       expect(await payload({ step: "mine", file })).toBe('"mine"');
       expect(await payload({ step: "read", file })).toBe('"403"');
+    });
+
+    it("a custom runtime whose bootstrap uses curl (a new connection per request) is served", async () => {
+      const name = randomName("curl");
+      await createFunction(victimClient, VICTIM, name, {
+        runtime: "provided.al2023",
+        handler: "unused",
+        files: { bootstrap: CURL_BOOTSTRAP },
+        modes: { bootstrap: 0o755 },
+      });
+      const answers: unknown[] = [];
+      for (let n = 0; n < 20; n++) {
+        const out = await invoke(victimClient, name, { n });
+        answers.push([out.status, out.functionError, JSON.parse(out.payload) as unknown]);
+      }
+      expect(answers).toEqual(Array.from({ length: 20 }, (_, n) => [200, undefined, { echo: { n } }]));
     });
   });
 }
