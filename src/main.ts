@@ -2,7 +2,13 @@
 /** The `lamina` command: parses flags and `LAMINA_*` variables, starts the server, stops it on SIGINT/SIGTERM. */
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import { configFromEnv, ENV_VARS, parseOrganizations, type ConfigInput } from "./config.js";
+import {
+  configFromEnv,
+  ENV_VARS,
+  parseOrganizations,
+  parseRuntimePaths,
+  type ConfigInput,
+} from "./config.js";
 import { startLamina, VERSION } from "./server.js";
 import { checkDataDir } from "./check.js";
 
@@ -72,6 +78,12 @@ program
   )
   .addOption(
     new Option(
+      "--runtime-path <runtime=path...>",
+      "an interpreter for a runtime this machine's version managers do not hold, e.g. nodejs22.x=/opt/node22/bin/node (repeatable; `;`-separated in the environment)",
+    ).env(ENV_VARS.runtimePaths),
+  )
+  .addOption(
+    new Option(
       "--organization <org=accounts...>",
       "an AWS Organization and its member accounts, e.g. o-1234567890=111111111111,222222222222 (repeatable; `;`-separated in the environment)",
     ).env(ENV_VARS.organizations),
@@ -119,6 +131,10 @@ program
     const orgs = opts.organization;
     if (orgs !== undefined && typeof orgs !== "boolean") {
       input.organizations = parseOrganizations(Array.isArray(orgs) ? orgs : [orgs]);
+    }
+    const runtimePaths = opts.runtimePath;
+    if (runtimePaths !== undefined && typeof runtimePaths !== "boolean") {
+      input.runtimePaths = parseRuntimePaths(Array.isArray(runtimePaths) ? runtimePaths : [runtimePaths]);
     }
     let lamina;
     try {

@@ -215,7 +215,7 @@ async function createExecutor(
   await cache.clean();
   const executor = new ProcessExecutor({
     cache,
-    catalog: new RuntimeCatalog(log),
+    catalog: new RuntimeCatalog(log, config.runtimePaths),
     sandbox: sandbox.kind,
     sandboxNotice:
       missingBecause === undefined

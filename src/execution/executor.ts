@@ -92,6 +92,11 @@ interface Pool {
 /** Runs functions as processes (optionally under bubblewrap). */
 export class ProcessExecutor implements Executor {
   private readonly pools = new Map<string, Pool>();
+  /** What each environment runs on, for its cold start's log lines. */
+  private readonly launched = new WeakMap<
+    Environment,
+    { runtimeVersion: string; notices: string | undefined }
+  >();
   /** Environments running an invocation right now. */
   private readonly running = new Set<Environment>();
   private readonly reaper: NodeJS.Timeout;
@@ -139,9 +144,9 @@ export class ProcessExecutor implements Executor {
         version: fn.qualifier,
         memorySizeMb: fn.memorySize,
         timeoutSeconds: fn.timeout,
-        runtimeVersion: `${(fn.runtime ?? "provided").replace(/(\d)/, ":$1")}.v1`,
+        runtimeVersion: this.launched.get(env)?.runtimeVersion ?? `${fn.runtime ?? "provided"}.v1`,
         runtimeVersionArn: runtimeVersionArn(fn.region, fn.runtime ?? "provided"),
-        coldStartNotice: this.opts.sandboxNotice,
+        coldStartNotice: this.launched.get(env)?.notices,
       });
       this.opts.logs.append(fn.accountId, fn.region, fn.name, log);
       this.opts.log.debug({ function: key, requestId: request.requestId, log }, "invocation");
@@ -170,6 +175,9 @@ export class ProcessExecutor implements Executor {
     const runtime = fn.runtime ?? "provided.al2023";
     const paths = functionPaths(this.opts.sandbox, host, runtimeClientDir(runtime));
     const launch = await this.opts.catalog.launch(runtime, { ...paths, hostTask: task, hostOpt: opt });
+    const notices = [this.opts.sandboxNotice, launch.runsOn.warning, architectureWarning(fn.architectures)]
+      .filter((n) => n !== undefined)
+      .join("\n");
     const { accountId, region, name } = fn;
     const env = new Environment(
       {
@@ -189,6 +197,7 @@ export class ProcessExecutor implements Executor {
       fn.revisionId,
     );
     await env.start();
+    this.launched.set(env, { runtimeVersion: launch.runsOn.runtimeVersion, notices: notices || undefined });
     return env;
   }
 
@@ -250,6 +259,15 @@ export class ProcessExecutor implements Executor {
       await rm(this.opts.scratchDir, { recursive: true, force: true });
     }
   }
+}
+
+/** Lambda runs arm64 functions on Graviton; here they run on this machine's processor, and the log says so. */
+function architectureWarning(architectures: readonly string[]): string | undefined {
+  const declared = architectures[0] ?? "x86_64";
+  const here = process.arch === "arm64" ? "arm64" : process.arch === "x64" ? "x86_64" : process.arch;
+  return declared === here
+    ? undefined
+    : `LAMINA_WARNING this function's architecture is ${declared}; this machine is ${here}, so it runs as ${here}.`;
 }
 
 /** `Root=1-<8 hex time>-<24 hex>;Parent=<16 hex>;Sampled=0`, an X-Ray trace id as Lambda passes it. */
