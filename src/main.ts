@@ -88,6 +88,12 @@ program
       "strict mode's keys, one per line: access-key-id,secret-access-key,account-id,user-name",
     ).env(ENV_VARS.credentials),
   )
+  .addOption(
+    new Option(
+      "--admin-token <token>",
+      "strict mode: the token the explorer pages and /_lamina/api/ ask for (Authorization: Bearer, or ?token= once)",
+    ).env(ENV_VARS.adminToken),
+  )
   // Private: serves blobs without checking their SHA-256, for the bench row that prices the check. Not in --help.
   .addOption(new Option("--unverified-downloads").hideHelp())
   .action(async (opts: Record<string, string | string[] | boolean | undefined>) => {
@@ -110,6 +116,7 @@ program
       ["shutdownTimeout", "shutdownTimeout"],
       ["auth", "auth"],
       ["credentials", "credentials"],
+      ["adminToken", "adminToken"],
     ];
     for (const [flag, key] of flags) {
       if (opts[flag] !== undefined) {

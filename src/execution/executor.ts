@@ -158,6 +158,8 @@ export class ProcessExecutor implements Executor {
             accountId: fn.accountId,
             region: fn.region,
             requestId: request.requestId,
+            status: outcome.status,
+            ...errorTypeOf(outcome),
           }),
         );
       }
@@ -316,4 +318,19 @@ function lambdaVariables(
     AWS_ENDPOINT_URL: endpointUrl,
     ...(runtime.startsWith("provided") ? {} : { AWS_XRAY_CONTEXT_MISSING: "LOG_ERROR" }),
   };
+}
+
+/** The error type an invocation failed with: the handler's (from the error payload), else the runtime's. */
+function errorTypeOf(outcome: InvokeOutcome): { errorType?: string } {
+  if (outcome.functionError) {
+    try {
+      const body = JSON.parse(outcome.payload.toString("utf8")) as { errorType?: unknown };
+      if (typeof body.errorType === "string") {
+        return { errorType: body.errorType };
+      }
+    } catch {
+      // Not JSON: fall back to the runtime's type.
+    }
+  }
+  return outcome.errorType === undefined ? {} : { errorType: outcome.errorType };
 }

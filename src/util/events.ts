@@ -26,6 +26,10 @@ export interface ChangeEvent {
   readonly at: string;
   /** For `invoked`: the invocation's request id. */
   readonly requestId?: string;
+  /** For `invoked`: `success`, `error` or `timeout`. */
+  readonly status?: string;
+  /** For `invoked` that failed: the error type (`Runtime.ExitError`, or the handler's error, e.g. `ValueError`). */
+  readonly errorType?: string;
 }
 
 /** A listener; it must not throw (a throwing one is dropped from the call, never from the bus). */
