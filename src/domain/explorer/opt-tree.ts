@@ -5,23 +5,9 @@
  */
 import type { BlobStore, FunctionLayer } from "../../storage/types.js";
 import { listZip } from "../../util/zip-list.js";
+import type { OptFile, OptTree } from "./views.js";
 
-/** A file of the merged `/opt`. */
-export interface OptFile {
-  /** Path below `/opt`, e.g. `python/lib.py`. */
-  readonly path: string;
-  readonly size: number;
-  readonly kind: "file" | "link";
-  /** The layer version whose file this is (the last one that has the path). */
-  readonly layerArn: string;
-}
-
-/** The merged tree: files by path (directories are implied by them). */
-export interface OptTree {
-  readonly files: OptFile[];
-  readonly fileCount: number;
-  readonly totalSize: number;
-}
+export type { OptFile, OptTree };
 
 /** Lists the merged `/opt` of a layer snapshot. */
 export async function mergedOpt(blobs: BlobStore, layers: readonly FunctionLayer[]): Promise<OptTree> {

@@ -155,3 +155,20 @@ export interface OverviewView {
     readonly functions: number;
   };
 }
+
+/** A file of the merged `/opt`. */
+export interface OptFile {
+  /** Path below `/opt`, e.g. `python/lib.py`. */
+  readonly path: string;
+  readonly size: number;
+  readonly kind: "file" | "link";
+  /** The layer version whose file this is (the last one that has the path). */
+  readonly layerArn: string;
+}
+
+/** `GET /_lamina/api/functions/<arn>/opt`: the merged tree, files by path (directories are implied by them). */
+export interface OptTree {
+  readonly files: OptFile[];
+  readonly fileCount: number;
+  readonly totalSize: number;
+}

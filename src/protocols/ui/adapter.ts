@@ -92,7 +92,7 @@ function servePage(res: ServerResponse, path: string, version: string): void {
     "Content-Length": Buffer.byteLength(html),
     "Cache-Control": "no-store",
     "Content-Security-Policy":
-      "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+      "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
   });
@@ -115,7 +115,7 @@ async function serveApi(
     return;
   }
   if (kind === "events" && encoded === undefined) {
-    deps.streams.serve(req, res);
+    deps.streams.serve(res);
     return;
   }
   if (kind === "layers" && arn !== "" && extra === undefined) {

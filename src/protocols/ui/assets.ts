@@ -61,6 +61,7 @@ export function shell(version: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>lamina explorer</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/_lamina/ui/assets/app.css">
 </head>
 <body>

@@ -2,7 +2,7 @@
  * `/_lamina/api/events`: the event bus as server-sent events, one `change` event per change, so open pages
  * refetch what they show. Streams end when lamina closes (else they would hold the shutdown for its full grace).
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import type { EventBus } from "../../util/events.js";
 
 const HEARTBEAT_MS = 15_000;
@@ -14,7 +14,7 @@ export class EventStreams {
   constructor(private readonly bus: EventBus) {}
 
   /** Serves one stream until the client goes or `closeAll`. */
-  serve(req: IncomingMessage, res: ServerResponse): void {
+  serve(res: ServerResponse): void {
     res.writeHead(200, {
       "Content-Type": "text/event-stream; charset=utf-8",
       "Cache-Control": "no-store",
@@ -33,7 +33,7 @@ export class EventStreams {
       unsubscribe();
       this.open.delete(res);
     };
-    req.once("close", done);
+    // The response's close, not the request's: a GET's request stream closes as soon as its (empty) body is read.
     res.once("close", done);
   }
 
