@@ -199,6 +199,11 @@ export class ProcessExecutor implements Executor {
             ...fn.environment,
           }),
         onIdleOutput: (text) => this.opts.logs.append(accountId, region, name, text),
+        onRefused: (count, pid) =>
+          this.opts.log.warn(
+            { function: `${accountId}:${region}:${name}`, refused: count, pid },
+            "closed connections to a Runtime API from processes outside its environment",
+          ),
       },
       fn.revisionId,
     );
