@@ -96,6 +96,11 @@ export const ConfigSchema = z
       .min(1)
       .transform((file) => resolve(file))
       .optional(),
+    /**
+     * The token the explorer (`/_lamina/ui/`, `/_lamina/api/`) asks for in strict mode, where it would otherwise show
+     * every account to anyone; without one, strict mode keeps the explorer closed. Lenient mode never asks.
+     */
+    adminToken: z.string().min(16, "at least 16 characters").optional(),
   })
   .refine((c) => c.auth !== "strict" || c.credentials !== undefined, {
     message: "--auth strict needs --credentials <file>",
@@ -126,6 +131,7 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   runtimePaths: "LAMINA_RUNTIME_PATHS",
   auth: "LAMINA_AUTH",
   credentials: "LAMINA_CREDENTIALS",
+  adminToken: "LAMINA_ADMIN_TOKEN",
 };
 
 /**

@@ -11,6 +11,7 @@ import {
 } from "./config.js";
 import { startLamina, VERSION } from "./server.js";
 import { checkDataDir } from "./check.js";
+import { layerUsage } from "./usage.js";
 
 const program = new Command()
   .name("lamina")
@@ -100,6 +101,12 @@ program
       "strict mode's keys, one per line: access-key-id,secret-access-key,account-id,user-name",
     ).env(ENV_VARS.credentials),
   )
+  .addOption(
+    new Option(
+      "--admin-token <token>",
+      "strict mode: the token the explorer pages and /_lamina/api/ ask for (Authorization: Bearer, or ?token= once)",
+    ).env(ENV_VARS.adminToken),
+  )
   // Private: serves blobs without checking their SHA-256, for the bench row that prices the check. Not in --help.
   .addOption(new Option("--unverified-downloads").hideHelp())
   .action(async (opts: Record<string, string | string[] | boolean | undefined>) => {
@@ -122,6 +129,7 @@ program
       ["shutdownTimeout", "shutdownTimeout"],
       ["auth", "auth"],
       ["credentials", "credentials"],
+      ["adminToken", "adminToken"],
     ];
     for (const [flag, key] of flags) {
       if (opts[flag] !== undefined) {
@@ -170,6 +178,31 @@ program
       process.stderr.write(`lamina check: ${(err as Error).message}\n`);
       process.exitCode = 1;
     }
+  });
+
+program
+  .command("usage")
+  .description(
+    "print the functions (any account and region) whose snapshot holds a layer version: ARN, qualifier, since when",
+  )
+  .argument("<layer-version-arn>", "e.g. arn:aws:lambda:us-east-1:111111111111:layer:shared:3")
+  .addOption(new Option("--endpoint <url>", "the running lamina").default("http://127.0.0.1:4580"))
+  .addOption(new Option("--admin-token <token>", "strict mode's explorer token").env(ENV_VARS.adminToken))
+  .option("--fail-if-used", "exit 1 when any function uses the version (for CI before a delete)")
+  .action(async (arn: string, opts: { endpoint: string; adminToken?: string; failIfUsed?: boolean }) => {
+    const result = await layerUsage({
+      arn,
+      endpoint: opts.endpoint,
+      adminToken: opts.adminToken,
+      failIfUsed: opts.failIfUsed === true,
+    });
+    for (const line of result.stdout) {
+      process.stdout.write(`${line}\n`);
+    }
+    for (const line of result.stderr) {
+      process.stderr.write(`${line}\n`);
+    }
+    process.exitCode = result.exitCode;
   });
 
 await program.parseAsync(process.argv);

@@ -9,7 +9,8 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { TooManyRequestsException } from "../errors.js";
-import { runtimeVersionArn } from "../arn.js";
+import { functionArn, partitionOf, runtimeVersionArn } from "../arn.js";
+import type { EventBus } from "../util/events.js";
 import { DamagedBlobError } from "../storage/integrity.js";
 import type { FunctionVersion } from "../storage/types.js";
 import { Environment, type InvokeOutcome } from "./environment.js";
@@ -70,6 +71,8 @@ export interface ProcessExecutorOptions {
   readonly log: Logger;
   /** Said in a function's log on each cold start when there is no sandbox: what that changes, and why. */
   readonly sandboxNotice?: string;
+  /** Told of each invocation once its log is on disk (the explorer's live updates). */
+  readonly events?: EventBus;
   /** Where environments without a sandbox get their private `/tmp`. */
   readonly scratchDir: string;
   readonly keepAliveMs: number;
@@ -149,6 +152,22 @@ export class ProcessExecutor implements Executor {
         coldStartNotice: this.launched.get(env)?.notices,
       });
       this.opts.logs.append(fn.accountId, fn.region, fn.name, log);
+      const events = this.opts.events;
+      if (events) {
+        // After the flush: a page that refetches on the event finds the invocation's lines in the file.
+        const arn = functionArn({ ...fn, partition: partitionOf(fn.region) });
+        void this.opts.logs.flush().then(() =>
+          events.emit({
+            kind: "invoked",
+            arn,
+            accountId: fn.accountId,
+            region: fn.region,
+            requestId: request.requestId,
+            status: outcome.status,
+            ...errorTypeOf(outcome),
+          }),
+        );
+      }
       this.opts.log.debug({ function: key, requestId: request.requestId, log }, "invocation");
       return { ...outcome, log };
     } finally {
@@ -322,4 +341,19 @@ function lambdaVariables(
     AWS_ENDPOINT_URL: endpointUrl,
     ...(runtime.startsWith("provided") ? {} : { AWS_XRAY_CONTEXT_MISSING: "LOG_ERROR" }),
   };
+}
+
+/** The error type an invocation failed with: the handler's (from the error payload), else the runtime's. */
+function errorTypeOf(outcome: InvokeOutcome): { errorType?: string } {
+  if (outcome.functionError) {
+    try {
+      const body = JSON.parse(outcome.payload.toString("utf8")) as { errorType?: unknown };
+      if (typeof body.errorType === "string") {
+        return { errorType: body.errorType };
+      }
+    } catch {
+      // Not JSON: fall back to the runtime's type.
+    }
+  }
+  return outcome.errorType === undefined ? {} : { errorType: outcome.errorType };
 }
