@@ -44,6 +44,12 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // Build scripts are plain JavaScript run by node, outside any tsconfig.
+    files: ["scripts/**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
+  },
+  {
     // The runtime clients are plain JavaScript that runs inside functions' environments, outside tsconfig.
     files: ["runtime/**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,

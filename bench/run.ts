@@ -23,6 +23,7 @@ import { addPermission } from "./scenarios/add-permission.js";
 import { boto3EndToEnd } from "./scenarios/boto3-e2e.js";
 import { createFunction } from "./scenarios/create-function.js";
 import { verifiedDownload } from "./scenarios/download.js";
+import { explorer } from "./scenarios/explorer.js";
 import { getLayerVersion } from "./scenarios/get-layer-version.js";
 import { invokeColdWarm } from "./scenarios/invoke.js";
 import { invokeThroughput } from "./scenarios/invoke-throughput.js";
@@ -39,6 +40,7 @@ const SCENARIOS: readonly Scenario[] = [
   publish,
   verifiedDownload,
   listLarge,
+  explorer,
   invokeColdWarm,
   invokeThroughput,
   boto3EndToEnd,

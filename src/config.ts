@@ -75,6 +75,19 @@ export const ConfigSchema = z
         z.array(z.string().regex(/^\d{12}$/)),
       )
       .default({}),
+    /**
+     * Interpreters to run a runtime on, by runtime name: `{ "nodejs22.x": "/opt/node22/bin/node" }`, for versions
+     * the usual version managers do not hold. Paths resolve against the working directory.
+     */
+    runtimePaths: z
+      .record(
+        z.string().regex(/^(python3\.\d+|nodejs\d+\.x)$/, "a runtime such as nodejs22.x or python3.13"),
+        z
+          .string()
+          .min(1)
+          .transform((file) => resolve(file)),
+      )
+      .default({}),
     /** Whether signatures are checked: lenient reads the access key as the account; strict verifies SigV4. */
     auth: z.enum(["lenient", "strict"]).default("lenient"),
     /**
@@ -107,6 +120,11 @@ export const ConfigSchema = z
       .min(1)
       .transform((file) => resolve(file))
       .optional(),
+    /**
+     * The token the explorer (`/_lamina/ui/`, `/_lamina/api/`) asks for in strict mode, where it would otherwise show
+     * every account to anyone; without one, strict mode keeps the explorer closed. Lenient mode never asks.
+     */
+    adminToken: z.string().min(16, "at least 16 characters").optional(),
   })
   .refine((c) => c.auth !== "strict" || c.credentials !== undefined, {
     message: "--auth strict needs --credentials <file>",
@@ -134,12 +152,14 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   maxConcurrency: "LAMINA_MAX_CONCURRENCY",
   shutdownTimeout: "LAMINA_SHUTDOWN_TIMEOUT",
   organizations: "LAMINA_ORGANIZATIONS",
+  runtimePaths: "LAMINA_RUNTIME_PATHS",
   auth: "LAMINA_AUTH",
   credentials: "LAMINA_CREDENTIALS",
   databaseUrl: "LAMINA_DATABASE_URL",
   blobStore: "LAMINA_BLOB_STORE",
   s3Endpoint: "LAMINA_S3_ENDPOINT",
   publicUrl: "LAMINA_PUBLIC_URL",
+  adminToken: "LAMINA_ADMIN_TOKEN",
 };
 
 /**
@@ -158,13 +178,28 @@ export function parseOrganizations(items: readonly string[]): Record<string, str
   return out;
 }
 
+/** Parses `nodejs22.x=/path/to/node` items (one per flag, or `;`-separated in the environment). */
+export function parseRuntimePaths(items: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items.flatMap((i) => i.split(";")).filter((i) => i.trim() !== "")) {
+    const eq = item.indexOf("=");
+    out[item.slice(0, Math.max(0, eq)).trim()] = eq < 0 ? "" : item.slice(eq + 1).trim();
+  }
+  return out;
+}
+
 /** Options from `LAMINA_*` environment variables. */
 export function configFromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   const out: Record<string, unknown> = {};
   for (const [key, name] of Object.entries(ENV_VARS)) {
     const value = env[name];
     if (value !== undefined && value !== "") {
-      out[key] = key === "organizations" ? parseOrganizations([value]) : value;
+      out[key] =
+        key === "organizations"
+          ? parseOrganizations([value])
+          : key === "runtimePaths"
+            ? parseRuntimePaths([value])
+            : value;
     }
   }
   return out;

@@ -2,9 +2,16 @@
 /** The `lamina` command: parses flags and `LAMINA_*` variables, starts the server, stops it on SIGINT/SIGTERM. */
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import { configFromEnv, ENV_VARS, parseOrganizations, type ConfigInput } from "./config.js";
+import {
+  configFromEnv,
+  ENV_VARS,
+  parseOrganizations,
+  parseRuntimePaths,
+  type ConfigInput,
+} from "./config.js";
 import { startLamina, VERSION } from "./server.js";
 import { checkDataDir } from "./check.js";
+import { layerUsage } from "./usage.js";
 
 const program = new Command()
   .name("lamina")
@@ -72,6 +79,12 @@ program
   )
   .addOption(
     new Option(
+      "--runtime-path <runtime=path...>",
+      "an interpreter for a runtime this machine's version managers do not hold, e.g. nodejs22.x=/opt/node22/bin/node (repeatable; `;`-separated in the environment)",
+    ).env(ENV_VARS.runtimePaths),
+  )
+  .addOption(
+    new Option(
       "--organization <org=accounts...>",
       "an AWS Organization and its member accounts, e.g. o-1234567890=111111111111,222222222222 (repeatable; `;`-separated in the environment)",
     ).env(ENV_VARS.organizations),
@@ -111,6 +124,12 @@ program
       "the URL clients reach lamina at behind a load balancer: the base of the code URLs it hands out",
     ).env(ENV_VARS.publicUrl),
   )
+  .addOption(
+    new Option(
+      "--admin-token <token>",
+      "strict mode: the token the explorer pages and /_lamina/api/ ask for (Authorization: Bearer, or ?token= once)",
+    ).env(ENV_VARS.adminToken),
+  )
   // Private: serves blobs without checking their SHA-256, for the bench row that prices the check. Not in --help.
   .addOption(new Option("--unverified-downloads").hideHelp())
   .action(async (opts: Record<string, string | string[] | boolean | undefined>) => {
@@ -137,6 +156,7 @@ program
       ["blobStore", "blobStore"],
       ["s3Endpoint", "s3Endpoint"],
       ["publicUrl", "publicUrl"],
+      ["adminToken", "adminToken"],
     ];
     for (const [flag, key] of flags) {
       if (opts[flag] !== undefined) {
@@ -146,6 +166,10 @@ program
     const orgs = opts.organization;
     if (orgs !== undefined && typeof orgs !== "boolean") {
       input.organizations = parseOrganizations(Array.isArray(orgs) ? orgs : [orgs]);
+    }
+    const runtimePaths = opts.runtimePath;
+    if (runtimePaths !== undefined && typeof runtimePaths !== "boolean") {
+      input.runtimePaths = parseRuntimePaths(Array.isArray(runtimePaths) ? runtimePaths : [runtimePaths]);
     }
     let lamina;
     try {
@@ -181,6 +205,31 @@ program
       process.stderr.write(`lamina check: ${(err as Error).message}\n`);
       process.exitCode = 1;
     }
+  });
+
+program
+  .command("usage")
+  .description(
+    "print the functions (any account and region) whose snapshot holds a layer version: ARN, qualifier, since when",
+  )
+  .argument("<layer-version-arn>", "e.g. arn:aws:lambda:us-east-1:111111111111:layer:shared:3")
+  .addOption(new Option("--endpoint <url>", "the running lamina").default("http://127.0.0.1:4580"))
+  .addOption(new Option("--admin-token <token>", "strict mode's explorer token").env(ENV_VARS.adminToken))
+  .option("--fail-if-used", "exit 1 when any function uses the version (for CI before a delete)")
+  .action(async (arn: string, opts: { endpoint: string; adminToken?: string; failIfUsed?: boolean }) => {
+    const result = await layerUsage({
+      arn,
+      endpoint: opts.endpoint,
+      adminToken: opts.adminToken,
+      failIfUsed: opts.failIfUsed === true,
+    });
+    for (const line of result.stdout) {
+      process.stdout.write(`${line}\n`);
+    }
+    for (const line of result.stderr) {
+      process.stderr.write(`${line}\n`);
+    }
+    process.exitCode = result.exitCode;
   });
 
 await program.parseAsync(process.argv);

@@ -41,6 +41,10 @@ import { startBanner } from "./banner.js";
 import { openBackend } from "./storage/backends.js";
 import { CodeStore } from "./storage/code.js";
 import { systemClock, type Clock } from "./util/clock.js";
+import { EventBus } from "./util/events.js";
+import { ExplorerService } from "./domain/explorer/service.js";
+import { uiAdapter } from "./protocols/ui/adapter.js";
+import { EventStreams } from "./protocols/ui/sse.js";
 import { VERSION } from "./util/version.js";
 
 export { VERSION };
@@ -115,16 +119,39 @@ async function assemble(
   const auth: Authenticator = configuredKeys
     ? new StrictAuthenticator(configuredKeys, storage.credentials, clock)
     : new LenientAuthenticator(config.region, storage.credentials);
-  const layers = new LayerService(storage, code, organizations, clock);
+  // Changes the services and the executor announce; the explorer's event streams listen.
+  const bus = new EventBus();
+  const layers = new LayerService(storage, code, organizations, clock, bus);
   let endpointUrl = "";
-  const { executor, sandbox } = await createExecutor(config, integrity, log, () => endpointUrl);
+  const { executor, sandbox } = await createExecutor(config, integrity, log, () => endpointUrl, bus);
   // Team processes share one key (kept in the database), so a URL one hands out is honoured by the others.
   const signer = configuredKeys
     ? new UrlSigner((await backend.sharedSigningKey()) ?? loadSigningKey(config.dataDir), clock)
     : undefined;
-  const functions = new FunctionService(storage, code, layers, clock, config.runtimePolicy, (fn) =>
-    executor.retire(fn),
+  const functions = new FunctionService(
+    storage,
+    code,
+    layers,
+    clock,
+    config.runtimePolicy,
+    (fn) => executor.retire(fn),
+    bus,
   );
+  const streams = new EventStreams(bus);
+  const explorer = new ExplorerService({
+    storage,
+    blobs,
+    organizations,
+    organizationOf: async (accountId) =>
+      Object.entries(config.organizations).find(([, members]) => members.includes(accountId))?.[0] ??
+      (await storage.organizations.organizationOf(accountId))?.id,
+    organizationMembers: async (organizationId) => [
+      ...(config.organizations[organizationId] ?? []),
+      ...(await storage.organizations.listAccounts(organizationId, 0, 10_000)).map((a) => a.accountId),
+    ],
+    logsRoot: join(config.dataDir, "logs"),
+    events: bus,
+  });
   const events = new AsyncInvokeQueue(log);
   const handlers = buildHandlers({
     layers,
@@ -138,6 +165,8 @@ async function assemble(
   // One adapter per wire protocol; Lambda's REST-JSON owns every request the others do not claim.
   const app = createListener({
     adapters: [
+      // Before laminaAdapter, which owns the rest of /_lamina/.
+      uiAdapter({ explorer, streams, auth: config.auth, adminToken: config.adminToken, version: VERSION }),
       laminaAdapter({ version: VERSION, blobs: integrity, signer, unavailable: () => backend.unavailable() }),
       organizationsAdapter({ auth, organizations: new OrganizationsService(storage, clock), log }),
       stsAdapter({ auth, sts: new StsService(storage, clock), log }),
@@ -186,6 +215,8 @@ async function assemble(
     config,
     close: () => {
       closing ??= (async () => {
+        // Event streams never turn idle: end them, or they would hold the stop for its whole grace.
+        streams.closeAll();
         await stop(server, config.shutdownTimeout * 1000, () => executor.stopInFlight());
         events.close();
         await executor.close();
@@ -210,6 +241,7 @@ async function createExecutor(
   blobs: BlobIntegrity,
   log: Logger,
   endpoint: () => string,
+  events: EventBus,
 ): Promise<{ executor: Executor; sandbox: SandboxChoice }> {
   const probe = config.sandbox === "none" ? undefined : probeBwrap();
   if (config.sandbox === "bwrap" && probe?.status !== "works") {
@@ -224,7 +256,7 @@ async function createExecutor(
   await cache.clean();
   const executor = new ProcessExecutor({
     cache,
-    catalog: new RuntimeCatalog(log),
+    catalog: new RuntimeCatalog(log, config.runtimePaths),
     sandbox: sandbox.kind,
     sandboxNotice:
       missingBecause === undefined
@@ -236,6 +268,7 @@ async function createExecutor(
     keepAliveMs: config.keepAlive * 1000,
     maxConcurrency: config.maxConcurrency,
     endpointUrl: endpoint,
+    events,
   });
   return { executor, sandbox };
 }

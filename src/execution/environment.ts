@@ -42,6 +42,8 @@ export interface EnvironmentSpec {
   readonly plan: (runtimeApi: string) => SpawnPlan;
   /** Receives output printed while no invocation is running. */
   readonly onIdleOutput: (text: string) => void;
+  /** Told when processes outside the environment tried its Runtime API (see `RuntimeApiEvents.onRefused`). */
+  readonly onRefused: (count: number, pid: number | undefined) => void;
 }
 
 /**
@@ -139,6 +141,8 @@ export class Environment {
         this.markReady();
       },
       onInitError: (body, errorType) => this.fail({ kind: "init", body, errorType }),
+      rootPid: () => this.child?.pid,
+      onRefused: (count, pid) => spec.onRefused(count, pid),
     });
     this.readyPromise = new Promise((resolve) => (this.markReady = resolve));
   }

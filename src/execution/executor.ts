@@ -9,7 +9,8 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { TooManyRequestsException } from "../errors.js";
-import { runtimeVersionArn } from "../arn.js";
+import { functionArn, partitionOf, runtimeVersionArn } from "../arn.js";
+import type { EventBus } from "../util/events.js";
 import { DamagedBlobError } from "../storage/integrity.js";
 import type { FunctionVersion } from "../storage/types.js";
 import { Environment, type InvokeOutcome } from "./environment.js";
@@ -70,6 +71,8 @@ export interface ProcessExecutorOptions {
   readonly log: Logger;
   /** Said in a function's log on each cold start when there is no sandbox: what that changes, and why. */
   readonly sandboxNotice?: string;
+  /** Told of each invocation once its log is on disk (the explorer's live updates). */
+  readonly events?: EventBus;
   /** Where environments without a sandbox get their private `/tmp`. */
   readonly scratchDir: string;
   readonly keepAliveMs: number;
@@ -92,6 +95,11 @@ interface Pool {
 /** Runs functions as processes (optionally under bubblewrap). */
 export class ProcessExecutor implements Executor {
   private readonly pools = new Map<string, Pool>();
+  /** What each environment runs on, for its cold start's log lines. */
+  private readonly launched = new WeakMap<
+    Environment,
+    { runtimeVersion: string; notices: string | undefined }
+  >();
   /** Environments running an invocation right now. */
   private readonly running = new Set<Environment>();
   private readonly reaper: NodeJS.Timeout;
@@ -139,11 +147,27 @@ export class ProcessExecutor implements Executor {
         version: fn.qualifier,
         memorySizeMb: fn.memorySize,
         timeoutSeconds: fn.timeout,
-        runtimeVersion: `${(fn.runtime ?? "provided").replace(/(\d)/, ":$1")}.v1`,
+        runtimeVersion: this.launched.get(env)?.runtimeVersion ?? `${fn.runtime ?? "provided"}.v1`,
         runtimeVersionArn: runtimeVersionArn(fn.region, fn.runtime ?? "provided"),
-        coldStartNotice: this.opts.sandboxNotice,
+        coldStartNotice: this.launched.get(env)?.notices,
       });
       this.opts.logs.append(fn.accountId, fn.region, fn.name, log);
+      const events = this.opts.events;
+      if (events) {
+        // After the flush: a page that refetches on the event finds the invocation's lines in the file.
+        const arn = functionArn({ ...fn, partition: partitionOf(fn.region) });
+        void this.opts.logs.flush().then(() =>
+          events.emit({
+            kind: "invoked",
+            arn,
+            accountId: fn.accountId,
+            region: fn.region,
+            requestId: request.requestId,
+            status: outcome.status,
+            ...errorTypeOf(outcome),
+          }),
+        );
+      }
       this.opts.log.debug({ function: key, requestId: request.requestId, log }, "invocation");
       return { ...outcome, log };
     } finally {
@@ -170,6 +194,9 @@ export class ProcessExecutor implements Executor {
     const runtime = fn.runtime ?? "provided.al2023";
     const paths = functionPaths(this.opts.sandbox, host, runtimeClientDir(runtime));
     const launch = await this.opts.catalog.launch(runtime, { ...paths, hostTask: task, hostOpt: opt });
+    const notices = [this.opts.sandboxNotice, launch.runsOn.warning, architectureWarning(fn.architectures)]
+      .filter((n) => n !== undefined)
+      .join("\n");
     const { accountId, region, name } = fn;
     const env = new Environment(
       {
@@ -180,10 +207,16 @@ export class ProcessExecutor implements Executor {
             ...fn.environment,
           }),
         onIdleOutput: (text) => this.opts.logs.append(accountId, region, name, text),
+        onRefused: (count, pid) =>
+          this.opts.log.warn(
+            { function: `${accountId}:${region}:${name}`, refused: count, pid },
+            "closed connections to a Runtime API from processes outside its environment",
+          ),
       },
       fn.revisionId,
     );
     await env.start();
+    this.launched.set(env, { runtimeVersion: launch.runsOn.runtimeVersion, notices: notices || undefined });
     return env;
   }
 
@@ -247,6 +280,15 @@ export class ProcessExecutor implements Executor {
   }
 }
 
+/** Lambda runs arm64 functions on Graviton; here they run on this machine's processor, and the log says so. */
+function architectureWarning(architectures: readonly string[]): string | undefined {
+  const declared = architectures[0] ?? "x86_64";
+  const here = process.arch === "arm64" ? "arm64" : process.arch === "x64" ? "x86_64" : process.arch;
+  return declared === here
+    ? undefined
+    : `LAMINA_WARNING this function's architecture is ${declared}; this machine is ${here}, so it runs as ${here}.`;
+}
+
 /** `Root=1-<8 hex time>-<24 hex>;Parent=<16 hex>;Sampled=0`, an X-Ray trace id as Lambda passes it. */
 function traceId(): string {
   const time = Math.floor(Date.now() / 1000)
@@ -299,4 +341,19 @@ function lambdaVariables(
     AWS_ENDPOINT_URL: endpointUrl,
     ...(runtime.startsWith("provided") ? {} : { AWS_XRAY_CONTEXT_MISSING: "LOG_ERROR" }),
   };
+}
+
+/** The error type an invocation failed with: the handler's (from the error payload), else the runtime's. */
+function errorTypeOf(outcome: InvokeOutcome): { errorType?: string } {
+  if (outcome.functionError) {
+    try {
+      const body = JSON.parse(outcome.payload.toString("utf8")) as { errorType?: unknown };
+      if (typeof body.errorType === "string") {
+        return { errorType: body.errorType };
+      }
+    } catch {
+      // Not JSON: fall back to the runtime's type.
+    }
+  }
+  return outcome.errorType === undefined ? {} : { errorType: outcome.errorType };
 }

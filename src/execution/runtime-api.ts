@@ -1,10 +1,13 @@
 /**
  * The Lambda Runtime API (2018-06-01) for one execution environment, on its own loopback port: a waiter left by a
  * killed runtime dies with its environment's server and can never take another environment's invoke.
+ * The port is visible to every process on the machine (functions share the host's network), so each new
+ * connection is checked before a byte of it is read: only the environment's own processes are served.
  * Paths, headers, status codes and error bodies: `docs/reference/aws-lambda-execution.md` §A6.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { clientSocketInode, PeerGate, socketOwner, type PeerCheck } from "./peer.js";
 
 /** Largest response a function may return (§A6: 6 MB plus AWS's 100 bytes of slack). */
 export const MAX_RESPONSE_BYTES = 6_291_556;
@@ -35,7 +38,17 @@ export interface RuntimeApiEvents {
   onReady(): void;
   /** The runtime reported an init error (before its first `/next`). */
   onInitError(body: Buffer, errorType: string): void;
+  /** The process spawned for the environment: connections are served only from it and its descendants. */
+  rootPid(): number | undefined;
+  /**
+   * Connections from other processes were closed unread: `count` of them since the last call, the last one's
+   * process when it could be found. Called at most once per REFUSAL_REPORT_MS, so a flood costs no log flood.
+   */
+  onRefused(count: number, pid: number | undefined): void;
 }
+
+/** How often refused connections are reported (each report searches /proc for the offender once). */
+export const REFUSAL_REPORT_MS = 10_000;
 
 interface Pending {
   readonly invocation: Invocation;
@@ -44,18 +57,73 @@ interface Pending {
 
 /** One environment's Runtime API server. */
 export class RuntimeApi {
+  private readonly http = createHttpServer({ requestTimeout: 0 }, (req, res) => {
+    this.route(req, res).catch(() => res.destroy());
+  });
+  /** Accepts connections paused, so nothing is read from a socket until its owner is known. */
   private readonly server: Server;
   private waiter: ServerResponse | undefined;
   private queued: Pending | undefined;
   private current: Pending | undefined;
   private ready = false;
+  private readonly gate: PeerGate;
+  private refused = 0;
+  private lastReport = 0;
+  /** Admitted connections, cut on close (the HTTP server never listens itself, so it does not track them). */
+  private readonly sockets = new Set<Socket>();
 
   constructor(private readonly events: RuntimeApiEvents) {
-    this.server = createServer({ noDelay: true, keepAlive: true, requestTimeout: 0 }, (req, res) => {
-      this.route(req, res).catch(() => res.destroy());
-    });
     // `/next` may wait for minutes between invokes; it is a request in flight, not an idle socket.
-    this.server.keepAliveTimeout = 0;
+    this.http.keepAliveTimeout = 0;
+    this.gate = new PeerGate(() => events.rootPid());
+    this.server = createNetServer({ pauseOnConnect: true, noDelay: true, keepAlive: true }, (socket) =>
+      this.admit(socket),
+    );
+  }
+
+  /**
+   * Serves the connection only when its client socket is held by one of the environment's processes; anyone
+   * else's is destroyed before any byte is parsed. Once per connection: runtime clients keep theirs alive.
+   */
+  private admit(socket: Socket): void {
+    const ends = {
+      remoteAddress: socket.remoteAddress ?? "",
+      remotePort: socket.remotePort ?? 0,
+      localAddress: socket.localAddress ?? "",
+      localPort: socket.localPort ?? 0,
+    };
+    let check: PeerCheck;
+    try {
+      check = this.gate.check(ends);
+    } catch {
+      check = { own: false, inode: undefined };
+    }
+    if (check.own) {
+      this.sockets.add(socket);
+      socket.once("close", () => this.sockets.delete(socket));
+      this.http.emit("connection", socket);
+      socket.resume();
+      return;
+    }
+    this.refused++;
+    const now = Date.now();
+    if (now - this.lastReport >= REFUSAL_REPORT_MS) {
+      // Looked up before the reset below, while the offender's socket still exists.
+      this.lastReport = now;
+      const count = this.refused;
+      this.refused = 0;
+      let pid: number | undefined;
+      try {
+        const inode = check.inode ?? clientSocketInode(ends);
+        pid = inode === undefined ? undefined : socketOwner(inode);
+      } catch {
+        pid = undefined;
+      }
+      this.events.onRefused(count, pid);
+    }
+    // A reset, not a FIN: the client learns at once (undici's fetch retries a connection closed cleanly before
+    // its request was sent, for ever) and no TIME_WAIT is left on our side.
+    socket.resetAndDestroy();
   }
 
   /** Starts listening on a free loopback port; returns `host:port` for AWS_LAMBDA_RUNTIME_API. */
@@ -80,7 +148,10 @@ export class RuntimeApi {
     this.waiter?.destroy();
     this.waiter = undefined;
     this.server.close();
-    this.server.closeAllConnections();
+    for (const socket of this.sockets) {
+      socket.destroy();
+    }
+    this.sockets.clear();
   }
 
   private deliver(): void {
@@ -146,7 +217,17 @@ export class RuntimeApi {
       });
       return;
     }
-    this.waiter?.destroy();
+    const waiting = this.waiter;
+    if (waiting && !waiting.destroyed && !waiting.socket?.destroyed) {
+      // One runtime waits for one event at a time: a second `/next` while the first still waits must not take
+      // its place (it would receive the next event instead). Refused as a state transition (lamina's choice:
+      // AWS's single runtime never asks twice).
+      reply(res, 403, {
+        errorMessage: "State transition is not allowed",
+        errorType: "InvalidStateTransition",
+      });
+      return;
+    }
     this.waiter = res;
     res.on("close", () => {
       if (this.waiter === res) {

@@ -1,15 +1,21 @@
 /**
  * How each runtime starts: which interpreter on this host, which of lamina's runtime clients (`runtime/`), and the
- * variables that runtime adds (`docs/reference/aws-lambda-execution.md` §A2–§A5). Interpreters are found
- * once and cached; a Python function whose exact version the host lacks runs on `python3`, with one warning.
+ * variables that runtime adds (`docs/reference/aws-lambda-execution.md` §A2–§A5). Interpreters are found once
+ * (`interpreters.ts`) and cached. A runtime whose declared version this machine lacks runs on the nearest one it
+ * has (Python: `python3`; Node.js: the one running lamina), and says so: once in lamina's log, and in the
+ * function's own log on every cold start; its INIT_START line names the version that really runs.
  */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { existsSync, readdirSync, realpathSync } from "node:fs";
-import { homedir } from "node:os";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { PACKAGE_ROOT } from "../util/version.js";
+import {
+  nodeCandidates,
+  probeNode,
+  probePython,
+  pythonCandidates,
+  type Interpreter,
+} from "./interpreters.js";
 
 /** What a sandbox needs to start one runtime process. */
 export interface LaunchSpec {
@@ -44,14 +50,7 @@ export class RuntimeUnavailableError extends Error {
   }
 }
 
-interface Interpreter {
-  readonly executable: string;
-  readonly prefix: string;
-  readonly version: string;
-}
-
 const RUNTIME_CLIENTS = join(PACKAGE_ROOT, "runtime");
-const execFileAsync = promisify(execFile);
 
 /** The folder of lamina's runtime client for a runtime (mounted at `/var/runtime`), if it has one. */
 export function runtimeClientDir(runtime: string): string | undefined {
@@ -61,25 +60,56 @@ export function runtimeClientDir(runtime: string): string | undefined {
   return /^nodejs\d+\.x$/.test(runtime) ? join(RUNTIME_CLIENTS, "nodejs") : undefined;
 }
 
-/** Finds and caches interpreters. */
+/** What a function really runs on, for its logs. */
+export interface RunsOn {
+  /** INIT_START's `Runtime Version`, naming the real version: `python:3.11.v1`, `nodejs:20.v1`. */
+  readonly runtimeVersion: string;
+  /** Said in the function's log on every cold start when it is not what the runtime declares. */
+  readonly warning: string | undefined;
+}
+
+/** The interpreter chosen for a runtime, and whether it is the version declared. */
+interface Choice {
+  readonly interpreter: Interpreter;
+  readonly exact: boolean;
+}
+
+const LANGUAGE = { python: "Python", nodejs: "Node.js" } as const;
+
+/** Finds and caches interpreters, and says when a runtime runs on another version than it declares. */
 export class RuntimeCatalog {
-  private readonly pythons = new Map<string, Promise<Interpreter | undefined>>();
+  private readonly chosen = new Map<string, Promise<Choice | undefined>>();
   private readonly warned = new Set<string>();
 
-  constructor(private readonly log: Logger) {}
+  /** `runtimePaths`: interpreters named with `--runtime-path`, by runtime (`nodejs22.x` → a node binary). */
+  constructor(
+    private readonly log: Logger,
+    private readonly runtimePaths: Readonly<Record<string, string>> = {},
+  ) {}
 
   /** The launch spec for a function's runtime, or RuntimeUnavailableError. */
-  async launch(runtime: string, paths: EnvironmentPaths): Promise<LaunchSpec> {
+  async launch(runtime: string, paths: EnvironmentPaths): Promise<LaunchSpec & { runsOn: RunsOn }> {
     const python = /^python(3\.\d+)$/.exec(runtime)?.[1];
     if (python) {
-      return this.python(runtime, python, paths);
+      const choice = await this.choose(runtime, "python", python);
+      return {
+        ...pythonSpec(runtime, choice.interpreter, paths),
+        runsOn: this.runsOn(runtime, "python", python, choice),
+      };
     }
     const node = /^nodejs(\d+)\.x$/.exec(runtime)?.[1];
     if (node) {
-      return nodeSpec(runtime, node, paths);
+      const choice = await this.choose(runtime, "nodejs", node);
+      return {
+        ...nodeSpec(runtime, choice.interpreter, paths),
+        runsOn: this.runsOn(runtime, "nodejs", node, choice),
+      };
     }
     if (runtime === "provided" || runtime.startsWith("provided.")) {
-      return providedSpec(paths);
+      return {
+        ...providedSpec(paths),
+        runsOn: { runtimeVersion: `${runtime.replace(/\./, ":")}.v1`, warning: undefined },
+      };
     }
     throw new RuntimeUnavailableError(
       "Runtime.InvalidRuntime",
@@ -87,92 +117,85 @@ export class RuntimeCatalog {
     );
   }
 
-  private async python(runtime: string, version: string, paths: EnvironmentPaths): Promise<LaunchSpec> {
-    const interpreter = await this.findPython(version);
-    if (!interpreter) {
-      throw new RuntimeUnavailableError(
-        "Runtime.InvalidRuntime",
-        "No python3 interpreter was found on this host.",
-      );
-    }
-    if (interpreter.version !== version && !this.warned.has(version)) {
-      this.warned.add(version);
-      this.log.warn(
-        { runtime, interpreter: interpreter.executable, version: interpreter.version },
-        `python${version} is not installed here; ${runtime} functions run on python${interpreter.version}`,
-      );
-    }
-    return {
-      command: interpreter.executable,
-      // -s -S: the host interpreter's own site-packages are not part of a Lambda environment.
-      args: ["-u", "-s", "-S", `${paths.runtime}/bootstrap.py`],
-      env: { AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}` },
-      runtimeDir: runtimeClientDir(runtime),
-      binds: outsideUsr(interpreter.prefix),
-    };
-  }
-
-  /** `python3.X` if the host has it, else `python3`; undefined when neither exists. */
-  private findPython(version: string): Promise<Interpreter | undefined> {
-    let found = this.pythons.get(version);
+  /** The declared version if this machine has it (a `--runtime-path` first), else the nearest it has. */
+  private async choose(runtime: string, language: "python" | "nodejs", declared: string): Promise<Choice> {
+    let found = this.chosen.get(runtime);
     if (!found) {
-      const pyenv = process.env.PYENV_ROOT ?? join(homedir(), ".pyenv");
-      const pyenvVersions = existsSync(join(pyenv, "versions"))
-        ? readdirSync(join(pyenv, "versions"))
-            .filter((v) => v.startsWith(`${version}.`))
-            .sort()
-            .reverse()
-            .map((v) => join(pyenv, "versions", v, "bin", `python${version}`))
-        : [];
-      const exact = [
-        `/usr/bin/python${version}`,
-        `/usr/local/bin/python${version}`,
-        ...pyenvVersions,
-        `python${version}`,
-      ];
       found = (async () => {
-        for (const candidate of exact) {
-          const p = await probePython(candidate);
-          if (p?.version === version) {
-            return p;
+        const probe = language === "python" ? probePython : probeNode;
+        const given = this.runtimePaths[runtime];
+        if (given !== undefined) {
+          const interpreter = await probe(given);
+          return interpreter && { interpreter, exact: interpreter.line === declared };
+        }
+        const candidates = language === "python" ? pythonCandidates(declared) : nodeCandidates(declared);
+        for (const candidate of candidates) {
+          const interpreter = await probe(candidate);
+          if (interpreter?.line === declared) {
+            return { interpreter, exact: true };
           }
         }
-        return (await probePython("/usr/bin/python3")) ?? (await probePython("python3"));
+        const fallback =
+          language === "python"
+            ? ((await probePython("/usr/bin/python3")) ?? (await probePython("python3")))
+            : await probeNode(process.execPath);
+        return fallback && { interpreter: fallback, exact: false };
       })();
-      this.pythons.set(version, found);
+      this.chosen.set(runtime, found);
     }
-    return found;
+    const choice = await found;
+    if (!choice) {
+      throw new RuntimeUnavailableError(
+        "Runtime.InvalidRuntime",
+        language === "python"
+          ? "No python3 interpreter was found on this host."
+          : `No Node.js for ${runtime} was found on this host.`,
+      );
+    }
+    return choice;
+  }
+
+  private runsOn(runtime: string, language: "python" | "nodejs", declared: string, choice: Choice): RunsOn {
+    const { interpreter, exact } = choice;
+    const runtimeVersion = `${language}:${interpreter.line}.v1`;
+    if (exact) {
+      return { runtimeVersion, warning: undefined };
+    }
+    const label = LANGUAGE[language];
+    const given = this.runtimePaths[runtime];
+    const warning =
+      given !== undefined
+        ? `--runtime-path ${runtime}=${given} is ${label} ${interpreter.version}, not ${label} ${declared}: ` +
+          `this function runs on it.`
+        : `${runtime} is not installed on this machine: this function runs on ${label} ${interpreter.version} ` +
+          `(${interpreter.executable}). Install ${label} ${declared}, or name one with --runtime-path ${runtime}=<path>.`;
+    if (!this.warned.has(runtime)) {
+      this.warned.add(runtime);
+      this.log.warn({ runtime, interpreter: interpreter.executable, version: interpreter.version }, warning);
+    }
+    return { runtimeVersion, warning: `LAMINA_WARNING ${warning}` };
   }
 }
 
-/** Asks an interpreter where it really lives (pyenv shims resolve to the real binary). */
-async function probePython(candidate: string): Promise<Interpreter | undefined> {
-  if (candidate.startsWith("/") && !existsSync(candidate)) {
-    return undefined;
-  }
-  try {
-    const { stdout } = await execFileAsync(
-      candidate,
-      ["-c", "import sys; print(sys.executable); print(sys.prefix); print('%d.%d' % sys.version_info[:2])"],
-      { encoding: "utf8", timeout: 10_000 },
-    );
-    const out = stdout.split("\n");
-    const [executable = "", prefix = "", version = ""] = out;
-    if (!executable || !existsSync(executable)) {
-      return undefined;
-    }
-    return { executable: realpathSync(executable), prefix: realpathSync(prefix), version };
-  } catch {
-    return undefined;
-  }
+function pythonSpec(runtime: string, interpreter: Interpreter, paths: EnvironmentPaths): LaunchSpec {
+  return {
+    command: interpreter.executable,
+    // -s -S: the host interpreter's own site-packages are not part of a Lambda environment.
+    args: ["-u", "-s", "-S", `${paths.runtime}/bootstrap.py`],
+    env: { AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}` },
+    runtimeDir: runtimeClientDir(runtime),
+    binds: outsideUsr(interpreter.prefix),
+  };
 }
 
 function outsideUsr(dir: string): string[] {
   return dir === "/usr" || dir.startsWith("/usr/") ? [] : [dir];
 }
 
-function nodeSpec(runtime: string, major: string, paths: EnvironmentPaths): LaunchSpec {
-  const node = realpathSync(process.execPath);
+function nodeSpec(runtime: string, interpreter: Interpreter, paths: EnvironmentPaths): LaunchSpec {
+  const node = interpreter.executable;
+  // Layers are packaged for the declared runtime (`/opt/nodejs/node22/…`), whatever Node.js runs them here.
+  const major = /^nodejs(\d+)\.x$/.exec(runtime)?.[1] ?? interpreter.line;
   // §A2: the Node bootstrap sets NODE_PATH only when the function did not.
   const nodePath = [
     `${paths.opt}/nodejs/node${major}/node_modules`,

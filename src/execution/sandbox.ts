@@ -6,6 +6,7 @@
  * its own process group, run from the host folders, with the same variables.
  */
 import { execFileSync } from "node:child_process";
+import { existsSync, realpathSync } from "node:fs";
 import type { LaunchSpec } from "./runtimes.js";
 
 /** The isolation in use. */
@@ -117,10 +118,33 @@ export function spawnPlan(
     "--share-net",
     "--die-with-parent",
     "--new-session",
-    "--clearenv",
-    ...Object.entries(env).flatMap(([k, v]) => ["--setenv", k, v]),
+    ...shellAsBash(),
     spec.command,
     ...spec.args,
   ];
-  return { file: "bwrap", args, env: {}, cwd: "/" };
+  // The function's variables go through the process environment, which bubblewrap hands on to the runtime: as
+  // `--setenv` arguments they would be on the command line, which every user of the machine can read in `ps`.
+  return { file: "bwrap", args, env, cwd: "/" };
+}
+
+let bashOverSh: readonly string[] | undefined;
+
+/**
+ * On Amazon Linux 2023 `/bin/sh` is bash, and AWS's own custom-runtime tutorial relies on it (`set -euo pipefail`
+ * in a `#!/bin/sh` bootstrap). Where the host's `sh` is another shell (Debian's dash) and bash exists, bash is
+ * mounted over the file `sh` points to, inside the sandbox only.
+ */
+function shellAsBash(): readonly string[] {
+  if (bashOverSh === undefined) {
+    let sh: string | undefined;
+    try {
+      sh = realpathSync("/usr/bin/sh");
+    } catch {
+      sh = undefined;
+    }
+    const bash = "/usr/bin/bash";
+    bashOverSh =
+      sh !== undefined && existsSync(bash) && sh !== realpathSync(bash) ? ["--ro-bind", bash, sh] : [];
+  }
+  return bashOverSh;
 }

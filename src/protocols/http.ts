@@ -3,6 +3,9 @@
  * typed answer in one write (head and body together, so no request pays a Nagle/delayed-ACK stall).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { RequestEntityTooLargeException } from "../errors.js";
+import type { Authenticator } from "../identity/authenticator.js";
+import type { RequestContext } from "../identity/context.js";
 
 /** One wire protocol: whether a request is its own, and how it answers one. */
 export interface ProtocolAdapter {
@@ -71,3 +74,27 @@ export const SERVICE_BODY_LIMIT = 1024 * 1024;
 
 /** The message every protocol gives for an unexpected failure; the details go to the log only. */
 export const INTERNAL_ERROR_MESSAGE = "An internal error occurred. See the lamina log for details.";
+
+/**
+ * A small service request (Organizations, STS) read whole and its caller identified; a body over
+ * `SERVICE_BODY_LIMIT` throws the 413, and the connection closes after it (the rest of the body is never read).
+ */
+export async function readSignedRequest(
+  auth: Authenticator,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  requestId: string,
+): Promise<{ body: Buffer; ctx: RequestContext }> {
+  const body = await readBody(req, SERVICE_BODY_LIMIT);
+  if (body === undefined) {
+    res.setHeader("Connection", "close");
+    throw new RequestEntityTooLargeException(`Request must be smaller than ${SERVICE_BODY_LIMIT} bytes`);
+  }
+  const ctx = await auth.context(
+    requestId,
+    { method: "POST", rawUrl: req.url ?? "/", headers: req.headers, query: url.searchParams },
+    body,
+  );
+  return { body, ctx };
+}

@@ -55,6 +55,27 @@ export interface FunctionLayer {
   readonly codeSize: number;
 }
 
+/** A function holding a layer version in its snapshot: who uses the version, and since when. */
+export interface LayerUser {
+  /** The backend's id of the function: the paging position of `FunctionRepository.users`. */
+  readonly functionId: number;
+  readonly accountId: string;
+  readonly region: string;
+  readonly name: string;
+  readonly qualifier: string;
+  /** When the function took this version into its snapshot (Lambda's timestamp format). */
+  readonly attachedAt: string;
+}
+
+/** How much one account holds in one region. */
+export interface AccountRegionCount {
+  readonly accountId: string;
+  readonly region: string;
+  readonly count: number;
+  /** Layers only: how many versions (the count is of layers). */
+  readonly versions?: number;
+}
+
 /** A function's configurable members and code. */
 export interface FunctionFields {
   readonly runtime: string | undefined;
@@ -134,6 +155,8 @@ export interface LayerRepository {
   deleteStatement(layerId: number, version: number, sid: string): Promise<boolean>;
   /** Sets (or clears, with undefined) a version's policy RevisionId. */
   setRevision(layerId: number, version: number, revisionId: string | undefined): Promise<void>;
+  /** Layers (count) and their versions (versions) per account and region, for the explorer's overview. */
+  summary(): Promise<AccountRegionCount[]>;
 }
 
 /** Functions and the layer versions attached to them. Writes only inside `Storage.transaction`. */
@@ -153,6 +176,12 @@ export interface FunctionRepository {
   list(accountId: string, region: string, after: string, limit: number): Promise<FunctionVersion[]>;
   /** Deletes a function and its layer references. */
   delete(id: number): Promise<void>;
+  /** Functions per account and region, for the explorer's overview. */
+  summary(): Promise<AccountRegionCount[]>;
+  /** Functions whose snapshot holds `layerVersionArn`, by id after `after`, at most `limit` (an indexed lookup). */
+  users(layerVersionArn: string, after: number, limit: number): Promise<LayerUser[]>;
+  /** How many functions hold each of these layer version ARNs (absent ARNs count 0). */
+  userCounts(layerVersionArns: readonly string[]): Promise<Record<string, number>>;
 }
 
 /** The reference-counted rows of stored code: a blob may go once no row references it. */

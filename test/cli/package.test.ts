@@ -48,7 +48,13 @@ describe(`the ${PACKAGE.name} package`, () => {
   it("holds the built server and the runtime clients, and nothing of the tests", () => {
     expect(PACKAGE.name).toBe("lamina-lambda");
     expect(packed).toEqual(
-      expect.arrayContaining(["dist/src/main.js", "dist/src/index.js", "dist/src/index.d.ts"]),
+      expect.arrayContaining([
+        "dist/src/main.js",
+        "dist/src/index.js",
+        "dist/src/index.d.ts",
+        "dist/ui/app.js",
+        "dist/ui/app.css",
+      ]),
     );
     expect(packed).toEqual(
       expect.arrayContaining(["runtime/python/bootstrap.py", "runtime/nodejs/bootstrap.mjs"]),

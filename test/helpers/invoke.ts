@@ -26,6 +26,7 @@ export interface FunctionSpec extends ZipSpec {
   readonly layers?: readonly string[];
   readonly timeout?: number;
   readonly environment?: Record<string, string>;
+  readonly architectures?: readonly ("x86_64" | "arm64")[];
 }
 
 /** Creates a function owned by `accountId` (its role is a placeholder the server only pattern-checks). */
@@ -45,6 +46,7 @@ export async function createFunction(
       ...(spec.layers && { Layers: [...spec.layers] }),
       ...(spec.timeout !== undefined && { Timeout: spec.timeout }),
       ...(spec.environment && { Environment: { Variables: spec.environment } }),
+      ...(spec.architectures && { Architectures: [...spec.architectures] }),
     }),
   );
 }

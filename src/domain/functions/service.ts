@@ -3,7 +3,7 @@
  * function keeps (`docs/reference/identity.md` §3). Texts: `docs/reference/aws-function-api.md` (section numbers below).
  */
 import { randomUUID } from "node:crypto";
-import { functionArn, LATEST, parseFunctionName } from "../../arn.js";
+import { functionArn, LATEST, parseFunctionName, partitionOf } from "../../arn.js";
 import {
   AccessDeniedException,
   InvalidParameterValueException,
@@ -22,6 +22,7 @@ import type {
   StoredCode,
 } from "../../storage/types.js";
 import { lambdaTimestamp, type Clock } from "../../util/clock.js";
+import type { ChangeKind, EventBus } from "../../util/events.js";
 import { decodeMarker, encodeMarker } from "../../util/marker.js";
 import { CODE_SOURCE_MESSAGES, inspectZip } from "../code.js";
 import type { LayerService } from "../layers/service.js";
@@ -121,6 +122,8 @@ export class FunctionService {
     private readonly runtimePolicy: RuntimePolicy,
     /** Told when a function's configuration or code changes or it is deleted (its environments retire). */
     private readonly changed: (fn: FunctionVersion) => void = () => undefined,
+    /** Told of each create, update and delete (the explorer's live updates). */
+    private readonly events?: EventBus,
   ) {
     this.store = storage.functions;
   }
@@ -236,6 +239,7 @@ export class FunctionService {
         await this.code.register(stored);
         return this.store.insert(ctx.accountId, ctx.region, name, fields, layers);
       });
+      this.emit("function-created", fn);
       return { fn };
     } finally {
       await this.code.release(stored);
@@ -321,6 +325,7 @@ export class FunctionService {
     // After the commit: files go only once no committed row needs them.
     await this.code.collect();
     this.changed(fn);
+    this.emit("function-updated", fn);
     return { fn };
   }
 
@@ -357,6 +362,7 @@ export class FunctionService {
       await this.code.collect();
       if (!update.dryRun) {
         this.changed(fn);
+        this.emit("function-updated", fn);
       }
       return { fn };
     } finally {
@@ -385,6 +391,12 @@ export class FunctionService {
     await this.storage.transaction(() => this.store.delete(fn.id));
     await this.code.collect();
     this.changed(fn);
+    this.emit("function-deleted", fn);
+  }
+
+  private emit(kind: ChangeKind, fn: FunctionVersion): void {
+    const arn = functionArn({ ...fn, partition: partitionOf(fn.region) });
+    this.events?.emit({ kind, arn, accountId: fn.accountId, region: fn.region });
   }
 
   private checkRevision(fn: FunctionVersion, revisionId: string | undefined): void {

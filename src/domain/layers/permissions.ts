@@ -58,12 +58,12 @@ export class LayerPermissionService {
   }
 
   /** AddLayerVersionPermission → the new statement and the policy's new RevisionId. */
-  add(
+  async add(
     ctx: RequestContext,
     ref: LayerVersionRef,
     grant: Grant,
   ): Promise<{ statement: string; revisionId: string }> {
-    return this.storage.transaction(async () => {
+    const added = await this.storage.transaction(async () => {
       const row = await this.ownVersion(ctx, ref, "lambda:AddLayerVersionPermission");
       if (grant.revisionId !== undefined && grant.revisionId !== row.policyRevisionId) {
         throw new PreconditionFailedException(POLICY_MESSAGES.revisionMismatch);
@@ -84,6 +84,17 @@ export class LayerPermissionService {
       await this.store.setRevision(row.layerId, row.version, revisionId);
       return { statement: statement.statement, revisionId };
     });
+    this.changed("grant-added", ref);
+    return added;
+  }
+
+  private changed(kind: "grant-added" | "grant-removed", ref: LayerVersionRef): void {
+    this.layers.events?.emit({
+      kind,
+      arn: layerVersionArn(ref),
+      accountId: ref.accountId,
+      region: ref.region,
+    });
   }
 
   /** GetLayerVersionPolicy → the policy document and its RevisionId. */
@@ -97,13 +108,13 @@ export class LayerPermissionService {
   }
 
   /** RemoveLayerVersionPermission; the last statement's removal leaves the version without a policy. */
-  remove(
+  async remove(
     ctx: RequestContext,
     ref: LayerVersionRef,
     statementId: string,
     revisionId: string | undefined,
   ): Promise<void> {
-    return this.storage.transaction(async () => {
+    await this.storage.transaction(async () => {
       const row = await this.ownVersion(ctx, ref, "lambda:RemoveLayerVersionPermission");
       const statements = await this.store.statements(row.layerId, row.version);
       if (statements.length === 0) {
@@ -121,5 +132,6 @@ export class LayerPermissionService {
         statements.length > 1 ? randomUUID() : undefined,
       );
     });
+    this.changed("grant-removed", ref);
   }
 }

@@ -14,6 +14,7 @@ import type { CodeStore } from "../../storage/code.js";
 import type { LayerRepository, LayerVersion, Storage, VersionFilter } from "../../storage/types.js";
 import { CODE_SOURCE_MESSAGES, inspectZip } from "../code.js";
 import { lambdaTimestamp, type Clock } from "../../util/clock.js";
+import type { EventBus } from "../../util/events.js";
 import { decodeMarker, encodeMarker } from "../../util/marker.js";
 import type { OrganizationDirectory } from "../../identity/organizations.js";
 import { allowsGetLayerVersion, GET_LAYER_VERSION_ACTION } from "./policy.js";
@@ -57,6 +58,8 @@ export class LayerService {
     private readonly code: CodeStore,
     private readonly organizations: OrganizationDirectory,
     private readonly clock: Clock,
+    /** Told of each publish and delete (the explorer's live updates). */
+    readonly events?: EventBus,
   ) {
     this.store = storage.layers;
   }
@@ -93,7 +96,7 @@ export class LayerService {
     const stored = await inspectZip(content.zipFile);
     await this.code.ingest(stored, content.zipFile);
     try {
-      return await this.storage.transaction(async () => {
+      const published = await this.storage.transaction(async () => {
         await this.code.register(stored);
         return this.store.publish(ref.accountId, ref.region, ref.name, {
           description: input.description ?? "",
@@ -105,6 +108,13 @@ export class LayerService {
           codeSize: stored.codeSize,
         });
       });
+      this.events?.emit({
+        kind: "layer-published",
+        arn: layerVersionArn({ ...ref, version: published.version }),
+        accountId: ref.accountId,
+        region: ref.region,
+      });
+      return published;
     } finally {
       await this.code.release(stored);
     }
@@ -204,6 +214,12 @@ export class LayerService {
     );
     if (deleted) {
       await this.code.collect();
+      this.events?.emit({
+        kind: "layer-deleted",
+        arn: layerVersionArn(ref),
+        accountId: ref.accountId,
+        region: ref.region,
+      });
     }
   }
 }

@@ -5,18 +5,12 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { LambdaError, RequestEntityTooLargeException } from "../../errors.js";
+import { LambdaError } from "../../errors.js";
 import type { Authenticator } from "../../identity/authenticator.js";
 import type { RequestContext } from "../../identity/context.js";
 import { OrganizationsError } from "../../domain/organizations/errors.js";
 import type { OrganizationsService } from "../../domain/organizations/service.js";
-import {
-  INTERNAL_ERROR_MESSAGE,
-  readBody,
-  SERVICE_BODY_LIMIT,
-  writeTyped,
-  type ProtocolAdapter,
-} from "../http.js";
+import { INTERNAL_ERROR_MESSAGE, readSignedRequest, writeTyped, type ProtocolAdapter } from "../http.js";
 
 const CONTENT_TYPE = "application/x-amz-json-1.1";
 
@@ -100,17 +94,8 @@ async function serve(
   requestId: string,
 ): Promise<void> {
   const target = String(req.headers["x-amz-target"]);
-  const body = await readBody(req, SERVICE_BODY_LIMIT);
   try {
-    if (body === undefined) {
-      res.setHeader("Connection", "close");
-      throw new RequestEntityTooLargeException(`Request must be smaller than ${SERVICE_BODY_LIMIT} bytes`);
-    }
-    const ctx = await deps.auth.context(
-      requestId,
-      { method: "POST", rawUrl: req.url ?? "/", headers: req.headers, query: url.searchParams },
-      body,
-    );
+    const { body, ctx } = await readSignedRequest(deps.auth, req, res, url, requestId);
     const out = await handleOrganizations(
       deps.organizations,
       ctx,

@@ -4,18 +4,12 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { LambdaError, RequestEntityTooLargeException } from "../../errors.js";
+import { LambdaError } from "../../errors.js";
 import type { Authenticator } from "../../identity/authenticator.js";
 import { credentialScope, type RequestContext } from "../../identity/context.js";
 import { AuthError } from "../../identity/errors.js";
 import { callerIdentity, StsError, type StsService } from "../../identity/sts.js";
-import {
-  INTERNAL_ERROR_MESSAGE,
-  readBody,
-  SERVICE_BODY_LIMIT,
-  writeTyped,
-  type ProtocolAdapter,
-} from "../http.js";
+import { INTERNAL_ERROR_MESSAGE, readSignedRequest, writeTyped, type ProtocolAdapter } from "../http.js";
 import { errorXml, successXml } from "./xml.js";
 
 /** The API version STS's query protocol carries (`Version=2011-06-15`). */
@@ -89,17 +83,8 @@ async function serve(
   url: URL,
   requestId: string,
 ): Promise<void> {
-  const body = await readBody(req, SERVICE_BODY_LIMIT);
   try {
-    if (body === undefined) {
-      res.setHeader("Connection", "close");
-      throw new RequestEntityTooLargeException(`Request must be smaller than ${SERVICE_BODY_LIMIT} bytes`);
-    }
-    const ctx = await deps.auth.context(
-      requestId,
-      { method: "POST", rawUrl: req.url ?? "/", headers: req.headers, query: url.searchParams },
-      body,
-    );
+    const { body, ctx } = await readSignedRequest(deps.auth, req, res, url, requestId);
     const xml = await handleSts(deps.sts, ctx, new URLSearchParams(body.toString("utf8")));
     writeTyped(res, 200, "text/xml", xml, requestId);
   } catch (err) {

@@ -3,7 +3,14 @@
  * into FunctionVersion records. JSON members are stored as text, as on SQLite.
  */
 import { LATEST } from "../../arn.js";
-import type { FunctionFields, FunctionLayer, FunctionRepository, FunctionVersion } from "../types.js";
+import type {
+  AccountRegionCount,
+  FunctionFields,
+  FunctionLayer,
+  FunctionRepository,
+  FunctionVersion,
+  LayerUser,
+} from "../types.js";
 import type { PgDb } from "./db.js";
 
 interface FunctionRow {
@@ -127,7 +134,7 @@ export class PgFunctions implements FunctionRepository {
     if (!row) {
       throw new Error(`function ${name} was not inserted`);
     }
-    await this.setLayers(row.id, layers);
+    await this.setLayers(row.id, layers, fields.lastModified);
     const created = await this.get(accountId, region, name);
     if (!created) {
       throw new Error(`function ${name} vanished inside its transaction`);
@@ -142,7 +149,7 @@ export class PgFunctions implements FunctionRepository {
       [id, ...members],
     );
     if (layers) {
-      await this.setLayers(id, layers);
+      await this.setLayers(id, layers, fields.lastModified);
     }
   }
 
@@ -186,16 +193,54 @@ export class PgFunctions implements FunctionRepository {
     );
   }
 
-  private async setLayers(id: number, layers: readonly FunctionLayer[]): Promise<void> {
+  async summary(): Promise<AccountRegionCount[]> {
+    return this.db.query<AccountRegionCount & Record<string, unknown>>(
+      `SELECT account_id AS "accountId", region, count(*) AS count FROM functions
+       GROUP BY account_id, region ORDER BY account_id COLLATE "C", region COLLATE "C"`,
+    );
+  }
+
+  async users(layerVersionArn: string, after: number, limit: number): Promise<LayerUser[]> {
+    const rows = await this.db.query<Omit<LayerUser, "qualifier"> & Record<string, unknown>>(
+      `SELECT f.id AS "functionId", f.account_id AS "accountId", f.region, f.name, fl.attached_at AS "attachedAt"
+       FROM function_layers fl JOIN functions f ON f.id = fl.function_id
+       WHERE fl.arn = $1 AND fl.function_id > $2 ORDER BY fl.function_id LIMIT $3`,
+      [layerVersionArn, after, limit],
+    );
+    return rows.map((r) => ({ ...r, qualifier: LATEST }));
+  }
+
+  async userCounts(layerVersionArns: readonly string[]): Promise<Record<string, number>> {
+    const rows = await this.db.query<{ arn: string; n: number }>(
+      "SELECT arn, count(*) AS n FROM function_layers WHERE arn = ANY($1::text[]) GROUP BY arn",
+      [layerVersionArns],
+    );
+    const out: Record<string, number> = Object.fromEntries(layerVersionArns.map((arn) => [arn, 0]));
+    for (const r of rows) {
+      out[r.arn] = r.n;
+    }
+    return out;
+  }
+
+  /** Replaces the snapshot; a version the function already held keeps its attach time, a new one takes `now`. */
+  private async setLayers(id: number, layers: readonly FunctionLayer[], now: string): Promise<void> {
+    const held = await this.db.query<{ arn: string; attached_at: string }>(
+      "SELECT arn, attached_at FROM function_layers WHERE function_id = $1",
+      [id],
+    );
+    const since = new Map(held.map((r) => [r.arn, r.attached_at]));
     await this.db.query("DELETE FROM function_layers WHERE function_id = $1", [id]);
     if (layers.length === 0) {
       return;
     }
     // One statement for all of them: a function holds at most five layers, each a round trip otherwise.
-    const values = layers.map((_, i) => `($1, ${i}, $${3 * i + 2}, $${3 * i + 3}, $${3 * i + 4})`);
+    const values = layers.map(
+      (_, i) => `($1, ${i}, $${4 * i + 2}, $${4 * i + 3}, $${4 * i + 4}, $${4 * i + 5})`,
+    );
     await this.db.query(
-      `INSERT INTO function_layers (function_id, position, arn, code_sha256, code_size) VALUES ${values.join(", ")}`,
-      [id, ...layers.flatMap((l) => [l.arn, l.sha256Hex, l.codeSize])],
+      `INSERT INTO function_layers (function_id, position, arn, code_sha256, code_size, attached_at)
+       VALUES ${values.join(", ")}`,
+      [id, ...layers.flatMap((l) => [l.arn, l.sha256Hex, l.codeSize, since.get(l.arn) ?? now])],
     );
   }
 }

@@ -3,6 +3,7 @@
  * into LayerVersion records. JSON lists are stored as the text they were given, as on SQLite.
  */
 import type {
+  AccountRegionCount,
   LayerRepository,
   LayerVersion,
   NewLayerVersion,
@@ -213,6 +214,15 @@ export class PgLayers implements LayerRepository {
     await this.db.query(
       "UPDATE layer_versions SET policy_revision_id = $1 WHERE layer_id = $2 AND version = $3",
       [revisionId ?? null, layerId, version],
+    );
+  }
+
+  async summary(): Promise<AccountRegionCount[]> {
+    // Layers whose every version was deleted still hold their numbering, but show nothing: count only live ones.
+    return this.db.query<AccountRegionCount & Record<string, unknown>>(
+      `SELECT l.account_id AS "accountId", l.region, count(DISTINCT l.id) AS count, count(*) AS versions
+       FROM layers l JOIN layer_versions v ON v.layer_id = l.id
+       GROUP BY l.account_id, l.region ORDER BY l.account_id COLLATE "C", l.region COLLATE "C"`,
     );
   }
 }

@@ -99,8 +99,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         arn         TEXT NOT NULL,
         code_sha256 TEXT NOT NULL REFERENCES blobs (sha256),
         code_size   BIGINT NOT NULL,
+        attached_at TEXT NOT NULL,           -- when the function took this version (kept across updates)
         PRIMARY KEY (function_id, position)
       );
+      -- The explorer asks "which functions hold this layer version?" across every account and region.
+      CREATE INDEX function_layers_by_arn ON function_layers (arn);
 
       CREATE INDEX layer_versions_by_blob ON layer_versions (code_sha256);
       CREATE INDEX functions_by_blob ON functions (code_sha256);

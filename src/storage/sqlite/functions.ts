@@ -3,7 +3,14 @@
  * once; JSON columns are decoded here, once, into FunctionVersion records.
  */
 import { LATEST } from "../../arn.js";
-import type { FunctionFields, FunctionLayer, FunctionRepository, FunctionVersion } from "../types.js";
+import type {
+  AccountRegionCount,
+  FunctionFields,
+  FunctionLayer,
+  FunctionRepository,
+  FunctionVersion,
+  LayerUser,
+} from "../types.js";
 import type { Db } from "./db.js";
 
 /** A function row as stored. */
@@ -113,9 +120,18 @@ function prepareStatements(db: Db) {
       "SELECT arn, code_sha256, code_size FROM function_layers WHERE function_id = ? ORDER BY position",
     ),
     clearLayers: q("DELETE FROM function_layers WHERE function_id = ?"),
-    addLayer: q(
-      "INSERT INTO function_layers (function_id, position, arn, code_sha256, code_size) VALUES (?, ?, ?, ?, ?)",
-    ),
+    addLayer: q(`
+      INSERT INTO function_layers (function_id, position, arn, code_sha256, code_size, attached_at)
+      VALUES (?, ?, ?, ?, ?, ?)`),
+    attachedAt: q("SELECT arn, attached_at FROM function_layers WHERE function_id = ?"),
+    summary: q(`
+      SELECT account_id AS accountId, region, COUNT(*) AS count FROM functions
+      GROUP BY account_id, region ORDER BY account_id, region`),
+    users: q(`
+      SELECT f.id AS functionId, f.account_id AS accountId, f.region, f.name, fl.attached_at AS attachedAt
+      FROM function_layers fl JOIN functions f ON f.id = fl.function_id
+      WHERE fl.arn = ? AND fl.function_id > ? ORDER BY fl.function_id LIMIT ?`),
+    userCount: q("SELECT COUNT(*) AS n FROM function_layers WHERE arn = ?"),
   };
 }
 
@@ -137,7 +153,7 @@ export class SqliteFunctions implements FunctionRepository {
     const { id } = this.s.insert.get({ ...columnsOf(fields), account_id: accountId, region, name }) as {
       id: number;
     };
-    this.setLayers(id, layers);
+    this.setLayers(id, layers, fields.lastModified);
     const created = await this.get(accountId, region, name);
     if (!created) {
       throw new Error(`function ${name} vanished inside its transaction`);
@@ -148,7 +164,7 @@ export class SqliteFunctions implements FunctionRepository {
   async update(id: number, fields: FunctionFields, layers?: readonly FunctionLayer[]): Promise<void> {
     this.s.update.run({ ...columnsOf(fields), id });
     if (layers) {
-      this.setLayers(id, layers);
+      this.setLayers(id, layers, fields.lastModified);
     }
   }
 
@@ -166,8 +182,34 @@ export class SqliteFunctions implements FunctionRepository {
     this.s.delete.run(id);
   }
 
-  private setLayers(id: number, layers: readonly FunctionLayer[]): void {
+  async summary(): Promise<AccountRegionCount[]> {
+    return this.s.summary.all() as AccountRegionCount[];
+  }
+
+  async users(layerVersionArn: string, after: number, limit: number): Promise<LayerUser[]> {
+    const rows = this.s.users.all(layerVersionArn, after, limit) as Omit<LayerUser, "qualifier">[];
+    return rows.map((r) => ({ ...r, qualifier: LATEST }));
+  }
+
+  async userCounts(layerVersionArns: readonly string[]): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const arn of layerVersionArns) {
+      out[arn] = (this.s.userCount.get(arn) as { n: number }).n;
+    }
+    return out;
+  }
+
+  /** Replaces the snapshot; a version the function already held keeps its attach time, a new one takes `now`. */
+  private setLayers(id: number, layers: readonly FunctionLayer[], now: string): void {
+    const since = new Map(
+      (this.s.attachedAt.all(id) as { arn: string; attached_at: string | null }[]).map((r) => [
+        r.arn,
+        r.attached_at,
+      ]),
+    );
     this.s.clearLayers.run(id);
-    layers.forEach((l, i) => this.s.addLayer.run(id, i, l.arn, l.sha256Hex, l.codeSize));
+    layers.forEach((l, i) =>
+      this.s.addLayer.run(id, i, l.arn, l.sha256Hex, l.codeSize, since.get(l.arn) ?? now),
+    );
   }
 }

@@ -3,6 +3,7 @@
  * once; JSON columns are decoded here, once, into LayerVersion records.
  */
 import type {
+  AccountRegionCount,
   LayerRepository,
   LayerVersion,
   NewLayerVersion,
@@ -105,6 +106,11 @@ function prepareStatements(db: Db) {
           @statement, @principalAccount, @organizationId)`),
     deleteStatement: q("DELETE FROM layer_version_statements WHERE layer_id = ? AND version = ? AND sid = ?"),
     setRevision: q("UPDATE layer_versions SET policy_revision_id = ? WHERE layer_id = ? AND version = ?"),
+    // Layers whose every version was deleted still hold their numbering, but show nothing: count only live ones.
+    summary: q(`
+        SELECT l.account_id AS accountId, l.region, COUNT(DISTINCT l.id) AS count, COUNT(*) AS versions
+        FROM layers l JOIN layer_versions v ON v.layer_id = l.id
+        GROUP BY l.account_id, l.region ORDER BY l.account_id, l.region`),
   };
 }
 
@@ -215,5 +221,9 @@ export class SqliteLayers implements LayerRepository {
 
   async setRevision(layerId: number, version: number, revisionId: string | undefined): Promise<void> {
     this.s.setRevision.run(revisionId ?? null, layerId, version);
+  }
+
+  async summary(): Promise<AccountRegionCount[]> {
+    return this.s.summary.all() as AccountRegionCount[];
   }
 }

@@ -183,4 +183,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: "who uses a layer version: an index by ARN, and when each function took the version",
+    sql: `
+      -- The explorer asks "which functions hold this layer version?" across every account and region.
+      CREATE INDEX function_layers_by_arn ON function_layers (arn);
+      -- Kept across updates that keep the ARN; rows from before this migration take the function's last change.
+      ALTER TABLE function_layers ADD COLUMN attached_at TEXT;
+      UPDATE function_layers SET attached_at =
+        (SELECT last_modified FROM functions f WHERE f.id = function_layers.function_id);
+    `,
+  },
 ];
