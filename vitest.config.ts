@@ -7,6 +7,7 @@ import { defineConfig } from "vitest/config";
  */
 const TEAM_API_FILES = [
   "test/api/cross-account.test.ts",
+  "test/api/explorer-api.test.ts",
   "test/api/function-layers.test.ts",
   "test/api/functions.test.ts",
   "test/api/invoke-node.test.ts",
