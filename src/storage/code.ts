@@ -45,6 +45,11 @@ export class CodeStore {
     return this.rows.unzippedSize(sha256Hex);
   }
 
+  /** Whether a blob row exists (the bytes are stored and not being collected). */
+  known(sha256Hex: string): Promise<boolean> {
+    return this.rows.known(sha256Hex);
+  }
+
   /** Records the blob row (no references yet); the referencing insert raises the count. Inside a transaction. */
   register(code: StoredCode): Promise<void> {
     return this.rows.register(code);

@@ -26,7 +26,7 @@ import type { ChangeKind, EventBus } from "../../util/events.js";
 import { decodeMarker, encodeMarker } from "../../util/marker.js";
 import { CODE_SOURCE_MESSAGES, inspectZip } from "../code.js";
 import type { LayerService } from "../layers/service.js";
-import { checkUnzippedTotal, resolveLayers } from "./layer-resolution.js";
+import { assertLayersStored, checkUnzippedTotal, resolveLayers } from "./layer-resolution.js";
 import { checkEnvironment, checkRuntime, FUNCTION_MESSAGES, type RuntimePolicy } from "./validate.js";
 
 /** Lambda's limit on a directly uploaded zip (§9). */
@@ -204,6 +204,13 @@ export class FunctionService {
     }
     const stored = await this.readCode(input.code, false);
     try {
+      const layers = await resolveLayers(
+        ctx,
+        input.layers ?? [],
+        this.layers,
+        this.code,
+        stored.unzippedSize,
+      );
       const fields: FunctionFields = {
         runtime: input.runtime,
         handler: input.handler,
@@ -227,15 +234,9 @@ export class FunctionService {
         if (await this.store.get(ctx.accountId, ctx.region, name)) {
           throw new ResourceConflictException(FUNCTION_LOOKUP_MESSAGES.alreadyExists(name));
         }
-        // Resolved inside the transaction, as UpdateFunctionConfiguration does: a layer version deleted (and its
-        // blob collected) by a concurrent request is then refused, never attached as a reference to nothing.
-        const layers = await resolveLayers(
-          ctx,
-          input.layers ?? [],
-          this.layers,
-          this.code,
-          stored.unzippedSize,
-        );
+        // Checked again inside the transaction: a layer version deleted and collected by a concurrent request since
+        // it was resolved is refused, never attached as a reference to bytes that are gone.
+        await assertLayersStored(this.code, layers);
         await this.code.register(stored);
         return this.store.insert(ctx.accountId, ctx.region, name, fields, layers);
       });
