@@ -196,6 +196,14 @@ export interface CodeRepository {
   deleteUnreferenced(keep: (sha256Hex: string) => boolean): Promise<string[]>;
   /** Start-up: deletes every unreferenced row; returns a check of which hashes are still referenced. */
   sweep(): Promise<(sha256Hex: string) => boolean>;
+  /** What the extraction cache may keep: every referenced hash, and each function's layer hashes in order. */
+  references(): Promise<CodeReferences>;
+}
+
+/** The blobs something references, and the ordered layer lists of every function (for merged `/opt` trees). */
+export interface CodeReferences {
+  readonly sha256s: ReadonlySet<string>;
+  readonly layerLists: readonly (readonly string[])[];
 }
 
 /** An AWS Organization: one per management account. Timestamps are epoch seconds, as the wire carries them. */
