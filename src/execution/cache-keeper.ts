@@ -95,6 +95,8 @@ export class CacheKeeper {
             this.log.debug({ err: r.reason as unknown }, "unpacking ahead of the first invoke failed");
           }
         }
+        // The cache grew: a sweep applies --cache-size (and drops what was deleted while it was unpacked).
+        this.scheduleSweep();
       });
     } catch (err) {
       this.log.warn({ err }, "could not read what to unpack");

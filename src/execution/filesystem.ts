@@ -212,7 +212,8 @@ export class CodeCache {
         held.add([...entry.layers].sort().join(","));
       }
     }
-    const live = new Set<string>();
+    // The empty `/opt` of functions without layers: they have no layer rows to name it.
+    const live = new Set<string>([hashOf("")]);
     for (const list of refs.layerLists) {
       if (held.has([...new Set(list)].sort().join(","))) {
         live.add(hashOf((await this.canonical(list)).join(",")));
