@@ -21,6 +21,7 @@ import {
 } from "./lib/servers.js";
 import { addPermission } from "./scenarios/add-permission.js";
 import { boto3EndToEnd } from "./scenarios/boto3-e2e.js";
+import { coldFloor } from "./scenarios/cold-floor.js";
 import { createFunction } from "./scenarios/create-function.js";
 import { verifiedDownload } from "./scenarios/download.js";
 import { explorer } from "./scenarios/explorer.js";
@@ -42,6 +43,7 @@ const SCENARIOS: readonly Scenario[] = [
   explorer,
   invokeColdWarm,
   invokeThroughput,
+  coldFloor,
   boto3EndToEnd,
   memory,
 ];
