@@ -22,6 +22,7 @@ import {
 import { addPermission } from "./scenarios/add-permission.js";
 import { boto3EndToEnd } from "./scenarios/boto3-e2e.js";
 import { coldFloor } from "./scenarios/cold-floor.js";
+import { unpack } from "./scenarios/unpack.js";
 import { createFunction } from "./scenarios/create-function.js";
 import { verifiedDownload } from "./scenarios/download.js";
 import { explorer } from "./scenarios/explorer.js";
@@ -44,6 +45,7 @@ const SCENARIOS: readonly Scenario[] = [
   invokeColdWarm,
   invokeThroughput,
   coldFloor,
+  unpack,
   boto3EndToEnd,
   memory,
 ];
