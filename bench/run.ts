@@ -21,6 +21,8 @@ import {
 } from "./lib/servers.js";
 import { addPermission } from "./scenarios/add-permission.js";
 import { boto3EndToEnd } from "./scenarios/boto3-e2e.js";
+import { coldFloor } from "./scenarios/cold-floor.js";
+import { unpack } from "./scenarios/unpack.js";
 import { createFunction } from "./scenarios/create-function.js";
 import { verifiedDownload } from "./scenarios/download.js";
 import { explorer } from "./scenarios/explorer.js";
@@ -43,6 +45,8 @@ const SCENARIOS: readonly Scenario[] = [
   explorer,
   invokeColdWarm,
   invokeThroughput,
+  coldFloor,
+  unpack,
   boto3EndToEnd,
   team,
   memory,

@@ -40,6 +40,21 @@ export const ConfigSchema = z
         }
         return bytes;
       }),
+    /**
+     * Bytes of unpacked code and layers `cache/` keeps at most: past it the least recently used entries no warm
+     * environment needs are evicted (rebuilt from `blobs/` when next asked). Unset: no bound.
+     */
+    cacheSize: z
+      .union([z.number().int().min(0), z.string()])
+      .optional()
+      .transform((v, ctx) => {
+        const bytes = typeof v === "string" ? parseByteSize(v) : v;
+        if (v !== undefined && bytes === undefined) {
+          ctx.addIssue({ code: "custom", message: "a size such as 2GiB, 500MB or 0" });
+          return z.NEVER;
+        }
+        return bytes;
+      }),
     /** Region of unsigned requests. */
     region: z
       .string()
@@ -143,6 +158,7 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   port: "LAMINA_PORT",
   dataDir: "LAMINA_DATA_DIR",
   minFreeSpace: "LAMINA_MIN_FREE_SPACE",
+  cacheSize: "LAMINA_CACHE_SIZE",
   region: "LAMINA_REGION",
   logLevel: "LAMINA_LOG_LEVEL",
   logFormat: "LAMINA_LOG_FORMAT",

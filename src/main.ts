@@ -35,6 +35,12 @@ program
     ).env(ENV_VARS.minFreeSpace),
   )
   .addOption(
+    new Option(
+      "--cache-size <size>",
+      "unpacked code and layers kept in cache/ at most; least recently used go first (default: no bound)",
+    ).env(ENV_VARS.cacheSize),
+  )
+  .addOption(
     new Option("--region <region>", "region of unsigned requests (default us-east-1)").env(ENV_VARS.region),
   )
   .addOption(
@@ -143,6 +149,7 @@ program
       ["dataDir", "dataDir"],
       ["region", "region"],
       ["minFreeSpace", "minFreeSpace"],
+      ["cacheSize", "cacheSize"],
       ["logLevel", "logLevel"],
       ["logFormat", "logFormat"],
       ["sandbox", "sandbox"],

@@ -11,6 +11,7 @@ import { loadConfig, type Config, type ConfigInput } from "./config.js";
 import { FunctionService } from "./domain/functions/service.js";
 import { buildHandlers } from "./protocols/lambda/handlers.js";
 import { ProcessExecutor, type Executor } from "./execution/executor.js";
+import { CacheKeeper } from "./execution/cache-keeper.js";
 import { CodeCache } from "./execution/filesystem.js";
 import { LogStore } from "./execution/logs.js";
 import { RuntimeCatalog } from "./execution/runtimes.js";
@@ -123,7 +124,10 @@ async function assemble(
   const bus = new EventBus();
   const layers = new LayerService(storage, code, organizations, clock, bus);
   let endpointUrl = "";
-  const { executor, sandbox } = await createExecutor(config, integrity, log, () => endpointUrl, bus);
+  const { executor, sandbox, cache } = await createExecutor(config, integrity, log, () => endpointUrl, bus);
+  // After the blob sweep: cache entries of blobs that sweep removed are swept here too.
+  const keeper = new CacheKeeper(cache, storage.code, log, bus);
+  await keeper.start();
   // Team processes share one key (kept in the database), so a URL one hands out is honoured by the others.
   const signer = configuredKeys
     ? new UrlSigner((await backend.sharedSigningKey()) ?? loadSigningKey(config.dataDir), clock)
@@ -219,6 +223,7 @@ async function assemble(
         streams.closeAll();
         await stop(server, config.shutdownTimeout * 1000, () => executor.stopInFlight());
         events.close();
+        keeper.close();
         await executor.close();
         await backend.close();
         lock.release();
@@ -242,7 +247,7 @@ async function createExecutor(
   log: Logger,
   endpoint: () => string,
   events: EventBus,
-): Promise<{ executor: Executor; sandbox: SandboxChoice }> {
+): Promise<{ executor: Executor; sandbox: SandboxChoice; cache: CodeCache }> {
   const probe = config.sandbox === "none" ? undefined : probeBwrap();
   if (config.sandbox === "bwrap" && probe?.status !== "works") {
     throw new Error(`--sandbox bwrap: ${noSandboxReason("bwrap", probe ?? { status: "missing" })}`);
@@ -252,9 +257,14 @@ async function createExecutor(
   if (missingBecause !== undefined) {
     log.warn(`no sandbox: ${missingBecause}. So ${NO_SANDBOX_EFFECTS}. Install bubblewrap to get them.`);
   }
-  const cache = new CodeCache(join(config.dataDir, "cache"), blobs);
+  let executor: ProcessExecutor | undefined = undefined;
+  const cache = new CodeCache(join(config.dataDir, "cache"), blobs, {
+    log,
+    maxBytes: config.cacheSize,
+    inUse: () => executor?.liveTrees() ?? new Set<string>(),
+  });
   await cache.clean();
-  const executor = new ProcessExecutor({
+  executor = new ProcessExecutor({
     cache,
     catalog: new RuntimeCatalog(log, config.runtimePaths),
     sandbox: sandbox.kind,
@@ -270,7 +280,7 @@ async function createExecutor(
     endpointUrl: endpoint,
     events,
   });
-  return { executor, sandbox };
+  return { executor, sandbox, cache };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -102,6 +102,8 @@ export class ProcessExecutor implements Executor {
   >();
   /** Environments running an invocation right now. */
   private readonly running = new Set<Environment>();
+  /** The cache trees each environment runs in, so the cache never removes them under it. */
+  private readonly envTrees = new WeakMap<Environment, readonly string[]>();
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
 
@@ -183,9 +185,21 @@ export class ProcessExecutor implements Executor {
     }
   }
 
+  /** The cache trees live environments (idle or running) run in. */
+  liveTrees(): Set<string> {
+    const live = new Set<string>();
+    const envs = [...this.running, ...[...this.pools.values()].flatMap((p) => p.idle)];
+    for (const env of envs) {
+      for (const tree of env.alive ? (this.envTrees.get(env) ?? []) : []) {
+        live.add(tree);
+      }
+    }
+    return live;
+  }
+
   /** Starts a new environment for the function's current configuration. */
   private async start(fn: FunctionVersion): Promise<Environment> {
-    const [task, opt] = await this.trees(fn);
+    const [task, opt, waited] = await this.trees(fn);
     const tmp = join(this.opts.scratchDir, randomBytes(8).toString("hex"));
     if (this.opts.sandbox === "none") {
       await mkdir(tmp, { recursive: true });
@@ -194,7 +208,12 @@ export class ProcessExecutor implements Executor {
     const runtime = fn.runtime ?? "provided.al2023";
     const paths = functionPaths(this.opts.sandbox, host, runtimeClientDir(runtime));
     const launch = await this.opts.catalog.launch(runtime, { ...paths, hostTask: task, hostOpt: opt });
-    const notices = [this.opts.sandboxNotice, launch.runsOn.warning, architectureWarning(fn.architectures)]
+    const notices = [
+      waited,
+      this.opts.sandboxNotice,
+      launch.runsOn.warning,
+      architectureWarning(fn.architectures),
+    ]
       .filter((n) => n !== undefined)
       .join("\n");
     const { accountId, region, name } = fn;
@@ -215,6 +234,7 @@ export class ProcessExecutor implements Executor {
       },
       fn.revisionId,
     );
+    this.envTrees.set(env, [task, opt]);
     await env.start();
     this.launched.set(env, { runtimeVersion: launch.runsOn.runtimeVersion, notices: notices || undefined });
     return env;
@@ -222,10 +242,15 @@ export class ProcessExecutor implements Executor {
 
   /**
    * The function's code and merged `/opt`. Each zip is unpacked (and checked) on its own first, so a damaged one
-   * is reported as the function's code or as the layer it is, by ARN.
+   * is reported as the function's code or as the layer it is, by ARN. When they were not ready (still being
+   * unpacked since the upload, or never), the third member is the notice saying how long this cold start waited.
    */
-  private async trees(fn: FunctionVersion): Promise<[string, string]> {
+  private async trees(fn: FunctionVersion): Promise<[string, string, string | undefined]> {
     const cache = this.opts.cache;
+    const layerShas = fn.layers.map((l) => l.sha256Hex);
+    const codePending = !cache.isReady(fn.sha256Hex);
+    const layersPending = !layerShas.every((sha) => cache.isReady(sha)) || !cache.isMergedReady(layerShas);
+    const started = performance.now();
     const named = (sha256Hex: string, layerArn?: string) =>
       cache.extracted(sha256Hex).catch((err: unknown) => {
         throw err instanceof DamagedBlobError ? new DamagedCodeError(sha256Hex, layerArn) : err;
@@ -234,7 +259,17 @@ export class ProcessExecutor implements Executor {
       named(fn.sha256Hex),
       ...fn.layers.map((layer) => named(layer.sha256Hex, layer.arn)),
     ]);
-    return [task, await cache.merged(fn.layers.map((l) => l.sha256Hex))];
+    const opt = await cache.merged(layerShas);
+    if (!codePending && !layersPending) {
+      return [task, opt, undefined];
+    }
+    const waitedMs = Math.round(performance.now() - started);
+    const what = codePending && layersPending ? "code and layers" : codePending ? "code" : "layers";
+    this.opts.log.debug(
+      { function: functionKey(fn), waitedMs, waitedFor: what },
+      `waited for ${what} to be unpacked`,
+    );
+    return [task, opt, `LAMINA_NOTICE waited ${waitedMs} ms for ${what} to be unpacked`];
   }
 
   retire(fn: FunctionIdentity): void {

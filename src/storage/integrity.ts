@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { Transform, type Readable, type TransformCallback } from "node:stream";
 import type { BlobStore } from "./types.js";
 
@@ -105,6 +106,22 @@ export class BlobIntegrity {
       throw new DamagedBlobError(sha256Hex);
     }
     return file;
+  }
+
+  /**
+   * The blob's bytes, read once and checked; throws DamagedBlobError when they do not match. Unpacking uses the
+   * same bytes it hashed, so the zip is read from disk once, not twice.
+   */
+  async verifiedBytes(sha256Hex: string): Promise<Buffer> {
+    if (this.damaged.has(sha256Hex)) {
+      throw new DamagedBlobError(sha256Hex);
+    }
+    const bytes = await readFile(await this.blobs.localPath(sha256Hex));
+    if (createHash("sha256").update(bytes).digest("hex") !== sha256Hex) {
+      this.markDamaged(sha256Hex);
+      throw new DamagedBlobError(sha256Hex);
+    }
+    return bytes;
   }
 
   private markDamaged(sha256Hex: string): void {

@@ -207,6 +207,14 @@ export interface CodeRepository {
   unhold?(token: string): Promise<void>;
   /** Runs `remove` (outside any transaction) when no row and no hold protects the blob; true when it ran. */
   whenUnused?(sha256Hex: string, remove: () => Promise<void>): Promise<boolean>;
+  /** What the extraction cache may keep: every referenced hash, and each function's layer hashes in order. */
+  references(): Promise<CodeReferences>;
+}
+
+/** The blobs something references, and the ordered layer lists of every function (for merged `/opt` trees). */
+export interface CodeReferences {
+  readonly sha256s: ReadonlySet<string>;
+  readonly layerLists: readonly (readonly string[])[];
 }
 
 /** An AWS Organization: one per management account. Timestamps are epoch seconds, as the wire carries them. */

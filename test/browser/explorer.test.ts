@@ -22,7 +22,14 @@ const a = lambdaClient(lamina.url, A);
 const b = lambdaClient(lamina.url, B);
 const V1 = `arn:aws:lambda:${TEST_REGION}:${A}:layer:shared-utils:1`;
 const FB = `arn:aws:lambda:${TEST_REGION}:${B}:function:orders`;
-const SHOTS = join(REPO_ROOT, "docs", "screenshots");
+/**
+ * The README's screenshots are refreshed with `LAMINA_UPDATE_SCREENSHOTS=1 npm test`; other runs still take them,
+ * into a temp folder, so a test run leaves the working tree as it found it.
+ */
+const SHOTS =
+  process.env.LAMINA_UPDATE_SCREENSHOTS === "1"
+    ? join(REPO_ROOT, "docs", "screenshots")
+    : tmpDir("lamina-shots-");
 const NODE = { runtime: "nodejs20.x" as const, handler: "index.handler" };
 const CODE = { "index.mjs": "export const handler = async (e) => ({ ok: true, e });\n" };
 

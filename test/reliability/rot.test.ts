@@ -5,7 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { promisify } from "node:util";
@@ -14,7 +14,7 @@ import { GetFunctionCommand, GetLayerVersionCommand, type LambdaClient } from "@
 import { describe, expect, it } from "vitest";
 import { expectLambdaError, lambdaClient, randomName, TEST_REGION } from "../helpers/clients.js";
 import { download } from "../helpers/download.js";
-import { createFunction, invoke, publishLayer } from "../helpers/invoke.js";
+import { createFunction, invoke, pollFor, publishLayer } from "../helpers/invoke.js";
 import { startTestServer } from "../helpers/server.js";
 
 const run = promisify(execFile);
@@ -65,7 +65,17 @@ function blobFile(dataDir: string, sha: string): string {
 }
 
 /** Flips every bit of one byte in the middle of the blob's file; returns the file's new hash. */
-function rot(dataDir: string, sha: string): string {
+/**
+ * Flips a byte of a stored blob. Blobs are unpacked into `cache/` as soon as they are stored, so this waits for
+ * that, then drops the unpacked tree as a lost cache would be: the next invoke rebuilds it from the rotten blob.
+ */
+async function rot(dataDir: string, sha: string): Promise<string> {
+  const tree = join(dataDir, "cache", "code", sha);
+  await pollFor(
+    () => existsSync(`${tree}.meta`),
+    (done) => done,
+  );
+  rmSync(tree, { recursive: true, force: true });
   const file = blobFile(dataDir, sha);
   const bytes = readFileSync(file);
   const at = Math.floor(bytes.length / 2);
@@ -115,7 +125,7 @@ describe("a rotten layer blob", () => {
     const good = await download(location);
     expect([good.status, good.complete, sha256Hex(good.bytes)]).toEqual([200, true, sha]);
 
-    const actual = rot(lamina.config.dataDir, sha);
+    const actual = await rot(lamina.config.dataDir, sha);
     await expectDamagedDownloads(location, sha);
     expect(logLines.map((l) => [l.level, l.blob, l.msg])).toEqual([
       [50, sha, `blob ${sha} is damaged: its bytes no longer match their SHA-256`],
@@ -141,7 +151,7 @@ describe("a rotten layer blob", () => {
       layers: [layerArn],
     });
     const sha = shaOfLocation(await layerLocation(client, layerArn));
-    const actual = rot(lamina.config.dataDir, sha);
+    const actual = await rot(lamina.config.dataDir, sha);
     await expectLambdaError(invoke(client, name, {}), damaged(`layer ${layerArn}`, sha));
     rotten.set("layer2", {
       sha,
@@ -161,7 +171,7 @@ describe("a rotten function code blob", () => {
     });
     const location = (await client.send(new GetFunctionCommand({ FunctionName: name }))).Code?.Location ?? "";
     const sha = shaOfLocation(location);
-    const actual = rot(lamina.config.dataDir, sha);
+    const actual = await rot(lamina.config.dataDir, sha);
     await expectLambdaError(invoke(client, name, {}), damaged(`the code of function ${fnArn(name)}`, sha));
     // The invoke found the damage, so the download answers the error at once.
     const after = await download(location);

@@ -1,5 +1,5 @@
 /** The `blobs` rows on PostgreSQL: one per stored zip; a row is referenced while `lamina_blob_referenced` says so. */
-import type { CodeRepository, StoredCode } from "../types.js";
+import type { CodeReferences, CodeRepository, StoredCode } from "../types.js";
 import { randomUUID } from "node:crypto";
 import type { PgDb } from "./db.js";
 
@@ -94,5 +94,19 @@ export class PgCode implements CodeRepository {
       await remove();
       return true;
     });
+  }
+
+  async references(): Promise<CodeReferences> {
+    const referenced = await this.db.query<{ sha256: string }>(
+      "SELECT sha256 FROM blobs WHERE lamina_blob_referenced(sha256)",
+    );
+    const rows = await this.db.query<{ id: number; sha: string }>(
+      "SELECT function_id AS id, code_sha256 AS sha FROM function_layers ORDER BY function_id, position",
+    );
+    const lists = new Map<number, string[]>();
+    for (const row of rows) {
+      lists.set(row.id, [...(lists.get(row.id) ?? []), row.sha]);
+    }
+    return { sha256s: new Set(referenced.map((r) => r.sha256)), layerLists: [...lists.values()] };
   }
 }

@@ -1,5 +1,5 @@
 /** The `blobs` rows on SQLite: one per stored zip, with the reference count the tables' triggers keep. */
-import type { CodeRepository, StoredCode } from "../types.js";
+import type { CodeReferences, CodeRepository, StoredCode } from "../types.js";
 import type { Db } from "./db.js";
 
 /** The code rows. */
@@ -11,6 +11,8 @@ export class SqliteCode implements CodeRepository {
   private readonly selectUnzippedSize;
   private readonly selectRow;
   private readonly deleteAllUnreferenced;
+  private readonly selectAllReferenced;
+  private readonly selectLayerRows;
 
   constructor(db: Db) {
     this.insertBlob = db.prepare(
@@ -22,6 +24,10 @@ export class SqliteCode implements CodeRepository {
     this.selectUnzippedSize = db.prepare("SELECT unzipped_size FROM blobs WHERE sha256 = ?").pluck();
     this.selectRow = db.prepare("SELECT 1 FROM blobs WHERE sha256 = ?").pluck();
     this.deleteAllUnreferenced = db.prepare("DELETE FROM blobs WHERE refcount <= 0");
+    this.selectAllReferenced = db.prepare("SELECT sha256 FROM blobs WHERE refcount > 0").pluck();
+    this.selectLayerRows = db.prepare(
+      "SELECT function_id AS id, code_sha256 AS sha FROM function_layers ORDER BY function_id, position",
+    );
   }
 
   async register(code: StoredCode): Promise<void> {
@@ -49,5 +55,18 @@ export class SqliteCode implements CodeRepository {
   async sweep(): Promise<(sha256Hex: string) => boolean> {
     this.deleteAllUnreferenced.run();
     return (sha) => this.selectReferenced.get(sha) !== undefined;
+  }
+
+  async references(): Promise<CodeReferences> {
+    const lists = new Map<number, string[]>();
+    for (const row of this.selectLayerRows.all() as { id: number; sha: string }[]) {
+      const list = lists.get(row.id);
+      if (list) {
+        list.push(row.sha);
+      } else {
+        lists.set(row.id, [row.sha]);
+      }
+    }
+    return { sha256s: new Set(this.selectAllReferenced.all() as string[]), layerLists: [...lists.values()] };
   }
 }
