@@ -128,25 +128,27 @@ describe.skipIf(!TMPFS)("a full disk", () => {
     const dir = tmpDir();
     const server = await start(dir, ["--min-free-space", "16MiB"], onSmallDisk(dir));
     const a = lambdaClient(server.url, A);
+    // Each upload takes its zip and, once unpacked into cache/, as much again: publish until the reserve says no.
     const acked: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      acked.push((await publish(a, await bigZip(9))).Version ?? 0);
-    }
-    expect(acked).toEqual([1, 2, 3]);
     let refused: unknown;
-    try {
-      await publish(a, await bigZip(9));
-    } catch (err) {
-      refused = err;
+    while (refused === undefined && acked.length < 5) {
+      try {
+        acked.push((await publish(a, await bigZip(9))).Version ?? 0);
+      } catch (err) {
+        refused = err;
+      }
     }
+    expect(acked.length).toBeGreaterThanOrEqual(1);
+    expect(acked).toEqual(acked.map((_, i) => i + 1));
     expect(refused).toMatchObject({ name: "CodeStorageExceededException", Type: "User" });
     expect((refused as Error).message).toMatch(RESERVE_RE);
     expect((refused as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(400);
+    const last = acked[acked.length - 1] ?? 0;
 
     await a.send(
       new AddLayerVersionPermissionCommand({
         LayerName: "big",
-        VersionNumber: 3,
+        VersionNumber: last,
         StatementId: "b",
         Principal: B,
         Action: "lambda:GetLayerVersion",
@@ -155,12 +157,23 @@ describe.skipIf(!TMPFS)("a full disk", () => {
     expect(
       (
         await lambdaClient(server.url, B).send(
-          new GetLayerVersionByArnCommand({ Arn: `arn:aws:lambda:${TEST_REGION}:${A}:layer:big:3` }),
+          new GetLayerVersionByArnCommand({ Arn: `arn:aws:lambda:${TEST_REGION}:${A}:layer:big:${last}` }),
         )
       ).Version,
-    ).toBe(3);
+    ).toBe(last);
     await a.send(new DeleteLayerVersionCommand({ LayerName: "big", VersionNumber: 1 }));
-    expect((await publish(a, await bigZip(9))).Version).toBe(4);
+    // The zip goes at once, its unpacked copy with the cache's next sweep: publishing works again within seconds.
+    let again: number | undefined;
+    for (let i = 0; i < 40 && again === undefined; i++) {
+      again = await publish(a, await bigZip(9)).then(
+        (out) => out.Version,
+        async () => {
+          await new Promise((r) => setTimeout(r, 250));
+          return undefined;
+        },
+      );
+    }
+    expect(again).toBe(last + 1);
     expect(readdirSync(join(`/proc/${server.pid}/root`, dir, "blobs", "tmp"))).toEqual([]);
   });
 
