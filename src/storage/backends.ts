@@ -5,8 +5,8 @@
  */
 import { join } from "node:path";
 import { LocalBlobStore } from "./local-blobs/blobs.js";
-import { PgStorage } from "./postgres/storage.js";
-import { S3BlobStore } from "./s3-blobs/blobs.js";
+import type { PgStorage } from "./postgres/storage.js";
+import type { S3BlobStore } from "./s3-blobs/blobs.js";
 import { SqliteStorage } from "./sqlite/storage.js";
 import type { BlobStore, Storage } from "./types.js";
 
@@ -37,12 +37,16 @@ const PING_TIMEOUT_MS = 3_000;
 
 /** Opens the configured backend (migrating the database when needed). */
 export async function openBackend(options: BackendOptions): Promise<Backend> {
-  const pg = options.databaseUrl === undefined ? undefined : await PgStorage.open(options.databaseUrl);
+  // The team backends are loaded only when asked for: pg and the S3 client would double a SQLite start-up.
+  const pg: PgStorage | undefined =
+    options.databaseUrl === undefined
+      ? undefined
+      : await (await import("./postgres/storage.js")).PgStorage.open(options.databaseUrl);
   const storage: Storage = pg ?? SqliteStorage.open(join(options.dataDir, "lamina.db"));
-  const s3 =
+  const s3: S3BlobStore | undefined =
     options.blobStore === undefined
       ? undefined
-      : new S3BlobStore({
+      : new (await import("./s3-blobs/blobs.js")).S3BlobStore({
           url: options.blobStore,
           endpoint: options.s3Endpoint,
           cacheDir: join(options.dataDir, "s3-cache"),
