@@ -10,53 +10,8 @@ import type {
   PolicyStatement,
   VersionFilter,
 } from "../types.js";
+import { toLayerVersion, type LayerVersionRow, type StatementRow } from "../layer-rows.js";
 import type { Db } from "./db.js";
-
-/** A layer version row joined with its layer's identity, as SQLite returns it. */
-interface LayerVersionRow {
-  readonly layer_id: number;
-  readonly account_id: string;
-  readonly region: string;
-  readonly name: string;
-  readonly version: number;
-  readonly description: string;
-  readonly license_info: string | null;
-  readonly compatible_runtimes: string | null;
-  readonly compatible_architectures: string | null;
-  readonly created_date: string;
-  readonly code_sha256: string;
-  readonly code_size: number;
-  readonly policy_revision_id: string | null;
-}
-
-interface StatementRow {
-  readonly sid: string;
-  readonly statement: string;
-  readonly principal_account: string | null;
-  readonly organization_id: string | null;
-}
-
-function toLayerVersion(row: LayerVersionRow): LayerVersion {
-  return {
-    layerId: row.layer_id,
-    accountId: row.account_id,
-    region: row.region,
-    name: row.name,
-    version: row.version,
-    description: row.description,
-    licenseInfo: row.license_info ?? undefined,
-    compatibleRuntimes:
-      row.compatible_runtimes === null ? undefined : (JSON.parse(row.compatible_runtimes) as string[]),
-    compatibleArchitectures:
-      row.compatible_architectures === null
-        ? undefined
-        : (JSON.parse(row.compatible_architectures) as string[]),
-    createdDate: row.created_date,
-    sha256Hex: row.code_sha256,
-    codeSize: row.code_size,
-    policyRevisionId: row.policy_revision_id ?? undefined,
-  };
-}
 
 const VERSION_COLUMNS = `
   l.id AS layer_id, l.account_id, l.region, l.name, v.version, v.description, v.license_info,
