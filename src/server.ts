@@ -261,6 +261,7 @@ async function createExecutor(
   const cache = new CodeCache(join(config.dataDir, "cache"), blobs, {
     log,
     maxBytes: config.cacheSize,
+    mounts: sandbox.kind === "bwrap",
     inUse: () => executor?.liveTrees() ?? new Set<string>(),
   });
   await cache.clean();

@@ -16,6 +16,7 @@ import type { FunctionVersion } from "../storage/types.js";
 import { Environment, type InvokeOutcome } from "./environment.js";
 import type { CodeCache } from "./filesystem.js";
 import { formatInvocationLog, type LogStore } from "./logs.js";
+import { hostPathOf, type OptView } from "./opt-plan.js";
 import { functionPaths, spawnPlan, type SandboxKind } from "./sandbox.js";
 import { runtimeClientDir, type RuntimeCatalog } from "./runtimes.js";
 
@@ -207,7 +208,11 @@ export class ProcessExecutor implements Executor {
     const host = { task, opt, tmp };
     const runtime = fn.runtime ?? "provided.al2023";
     const paths = functionPaths(this.opts.sandbox, host, runtimeClientDir(runtime));
-    const launch = await this.opts.catalog.launch(runtime, { ...paths, hostTask: task, hostOpt: opt });
+    const launch = await this.opts.catalog.launch(runtime, {
+      ...paths,
+      hostTask: task,
+      hostOpt: (relative) => hostPathOf(opt, relative),
+    });
     const notices = [
       waited,
       this.opts.sandboxNotice,
@@ -234,7 +239,7 @@ export class ProcessExecutor implements Executor {
       },
       fn.revisionId,
     );
-    this.envTrees.set(env, [task, opt]);
+    this.envTrees.set(env, [task, ...(opt.kind === "tree" ? [opt.dir] : opt.trees)]);
     await env.start();
     this.launched.set(env, { runtimeVersion: launch.runsOn.runtimeVersion, notices: notices || undefined });
     return env;
@@ -245,11 +250,11 @@ export class ProcessExecutor implements Executor {
    * is reported as the function's code or as the layer it is, by ARN. When they were not ready (still being
    * unpacked since the upload, or never), the third member is the notice saying how long this cold start waited.
    */
-  private async trees(fn: FunctionVersion): Promise<[string, string, string | undefined]> {
+  private async trees(fn: FunctionVersion): Promise<[string, OptView, string | undefined]> {
     const cache = this.opts.cache;
     const layerShas = fn.layers.map((l) => l.sha256Hex);
     const codePending = !cache.isReady(fn.sha256Hex);
-    const layersPending = !layerShas.every((sha) => cache.isReady(sha)) || !cache.isMergedReady(layerShas);
+    const layersPending = !cache.isOptReady(layerShas);
     const started = performance.now();
     const named = (sha256Hex: string, layerArn?: string) =>
       cache.extracted(sha256Hex).catch((err: unknown) => {
@@ -259,7 +264,7 @@ export class ProcessExecutor implements Executor {
       named(fn.sha256Hex),
       ...fn.layers.map((layer) => named(layer.sha256Hex, layer.arn)),
     ]);
-    const opt = await cache.merged(layerShas);
+    const opt = await cache.opt(layerShas);
     if (!codePending && !layersPending) {
       return [task, opt, undefined];
     }
