@@ -11,6 +11,7 @@ const TEAM_API_FILES = [
   "test/api/cross-account.test.ts",
   "test/api/event-invoke-config.test.ts",
   "test/api/explorer-api.test.ts",
+  "test/api/function-configs.test.ts",
   "test/api/function-layers.test.ts",
   "test/api/functions.test.ts",
   "test/api/invoke-node.test.ts",
