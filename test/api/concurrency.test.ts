@@ -251,9 +251,9 @@ describe("enforcement at Invoke (§8 #66)", () => {
   it("reserved 1: an Event invoke that finds the slot taken is throttled, and runs once it is free", async () => {
     const name = await newFunction();
     await put(name, 1);
-    const busy = invoke(client, name, { seconds: 2, tag: "sync" });
+    const busy = invoke(client, name, { seconds: 3, tag: "sync" });
     // The synchronous call takes the slot when its request is handled; the event is sent after it answered 202.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     const event = await invoke(client, name, { tag: "event" }, { InvocationType: "Event" });
     expect(event.status).toBe(202);
     expect((await busy).payload).toBe('"done"');
