@@ -17,6 +17,11 @@ import { LogStore } from "./execution/logs.js";
 import { RuntimeCatalog } from "./execution/runtimes.js";
 import { NO_SANDBOX_EFFECTS, noSandboxReason, probeBwrap, type SandboxKind } from "./execution/sandbox.js";
 import { AsyncInvokeQueue } from "./domain/invoke/async-queue.js";
+import { ConcurrencyGate } from "./domain/invoke/concurrency-gate.js";
+import { ConcurrencyService } from "./domain/functions/concurrency.js";
+import { EventInvokeConfigService } from "./domain/functions/event-invoke-configs.js";
+import { ReadOnlyConfigs } from "./domain/functions/read-only-configs.js";
+import { TagService } from "./domain/functions/tags.js";
 import { failLambda, lambdaAdapter } from "./protocols/lambda/adapter.js";
 import { codeLocations, laminaAdapter } from "./protocols/lamina/internal.js";
 import { createListener } from "./protocols/listener.js";
@@ -57,6 +62,11 @@ export interface StartOptions extends ConfigInput {
   readonly organizationDirectory?: OrganizationDirectory;
   /** false serves blobs without checking their SHA-256: a private switch for the bench's floor row. */
   readonly verifyServedBlobs?: boolean;
+  /**
+   * Milliseconds before the first and second retry of a failed Event invocation (AWS: about one and two minutes):
+   * a private switch so tests need not wait minutes.
+   */
+  readonly eventRetryDelaysMs?: readonly number[];
 }
 
 /** A running lamina. */
@@ -156,13 +166,21 @@ async function assemble(
     logsRoot: join(config.dataDir, "logs"),
     events: bus,
   });
-  const events = new AsyncInvokeQueue(log);
+  const events = new AsyncInvokeQueue(log, { retryDelaysMs: options.eventRetryDelaysMs }, () =>
+    clock().getTime(),
+  );
   const handlers = buildHandlers({
     layers,
     layerPermissions: new LayerPermissionService(storage, layers),
     functions,
     executor,
     events,
+    tags: new TagService(storage, bus),
+    // A new reservation retires the function's idle environments, so no more than it are kept.
+    concurrency: new ConcurrencyService(storage, (fn) => executor.retire(fn)),
+    gate: new ConcurrencyGate(),
+    eventConfigs: new EventInvokeConfigService(storage, clock),
+    readOnlyConfigs: new ReadOnlyConfigs(storage),
   });
 
   const locate = codeLocations(signer);

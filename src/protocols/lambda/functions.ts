@@ -24,6 +24,8 @@ import {
 } from "../../domain/functions/validate.js";
 import { LATEST } from "../../arn.js";
 import { InvalidParameterValueException } from "../../errors.js";
+import type { ConcurrencyService } from "../../domain/functions/concurrency.js";
+import { checkTagCount } from "../../domain/functions/tags.js";
 
 /** The operations this module serves. */
 export type FunctionOperation =
@@ -81,7 +83,10 @@ function readConfiguration(body: Body): ConfigurationInput & {
 }
 
 /** Handlers for the function operations. */
-export function functionHandlers(functions: FunctionService): Record<FunctionOperation, Handler> {
+export function functionHandlers(
+  functions: FunctionService,
+  concurrency?: ConcurrencyService,
+): Record<FunctionOperation, Handler> {
   const configuration = (view: FunctionView, moment: "created" | "updated" | "read") =>
     toConfigurationWire(view.fn, moment, view.qualifier);
 
@@ -115,12 +120,14 @@ export function functionHandlers(functions: FunctionService): Record<FunctionOpe
       if (packageType === "Image") {
         throw new InvalidParameterValueException(FUNCTION_MESSAGES.imageUnsupported);
       }
+      const tags = stringMapMember(call.body, "Tags");
+      checkTagCount(tags);
       const view = await functions.create(call.ctx, {
         ...config,
         functionName: functionName ?? "",
         role: config.role ?? "",
         code,
-        tags: stringMapMember(call.body, "Tags"),
+        tags,
       });
       return { body: configuration(view, "created") };
     },
@@ -129,11 +136,14 @@ export function functionHandlers(functions: FunctionService): Record<FunctionOpe
       const { name, qualifier } = namespaced(call);
       const view = await functions.get(call.ctx, name, qualifier);
       const tags = view.fn.tags;
+      // Reserved concurrency is function-wide: every qualifier shows it while it is set (§8 #62 of the deploy API).
+      const reserved = await concurrency?.reservedFor(view.fn);
       return {
         body: {
           Configuration: configuration(view, "read"),
           Code: { RepositoryType: "S3", Location: call.codeLocation(view.fn.sha256Hex) },
-          ...(tags && { Tags: tags }),
+          ...(tags && Object.keys(tags).length > 0 && { Tags: tags }),
+          ...(reserved !== undefined && { Concurrency: { ReservedConcurrentExecutions: reserved } }),
         },
       };
     },

@@ -8,6 +8,14 @@ import type { AsyncInvokeQueue } from "../../domain/invoke/async-queue.js";
 import type { FunctionService } from "../../domain/functions/service.js";
 import type { LayerPermissionService } from "../../domain/layers/permissions.js";
 import type { LayerService } from "../../domain/layers/service.js";
+import type { ConcurrencyService } from "../../domain/functions/concurrency.js";
+import type { EventInvokeConfigService } from "../../domain/functions/event-invoke-configs.js";
+import type { ReadOnlyConfigs } from "../../domain/functions/read-only-configs.js";
+import type { TagService } from "../../domain/functions/tags.js";
+import type { ConcurrencyGate } from "../../domain/invoke/concurrency-gate.js";
+import { eventInvokeConfigHandlers } from "./event-invoke-configs.js";
+import { settingsHandlers } from "./settings.js";
+import { tagHandlers } from "./tags.js";
 import { functionHandlers } from "./functions.js";
 import { invokeHandlers } from "./invoke.js";
 import { layerHandlers } from "./layers.js";
@@ -22,14 +30,22 @@ export interface Services {
   readonly functions: FunctionService;
   readonly executor: Executor;
   readonly events: AsyncInvokeQueue;
+  readonly tags: TagService;
+  readonly concurrency: ConcurrencyService;
+  readonly gate: ConcurrencyGate;
+  readonly eventConfigs: EventInvokeConfigService;
+  readonly readOnlyConfigs: ReadOnlyConfigs;
 }
 
 /** The operations lamina implements, each with its handler. */
 export function implementedHandlers(services: Services): Partial<Record<OperationName, Handler>> {
   return {
     ...layerHandlers(services.layers, services.layerPermissions),
-    ...functionHandlers(services.functions),
-    ...invokeHandlers(services.functions, services.executor, services.events),
+    ...functionHandlers(services.functions, services.concurrency),
+    ...invokeHandlers(services.functions, services.executor, services.events, services),
+    ...tagHandlers(services.tags),
+    ...settingsHandlers(services.concurrency, services.readOnlyConfigs),
+    ...eventInvokeConfigHandlers(services.eventConfigs),
   };
 }
 

@@ -9,6 +9,7 @@ import { PgCode } from "./code.js";
 import { PgCredentials } from "./credentials.js";
 import { PgDb } from "./db.js";
 import { PgFunctions } from "./functions.js";
+import { PgFunctionSettings } from "./function-settings.js";
 import { PgLayers } from "./layers.js";
 import { migrate } from "./migrations.js";
 import { PgOrganizations } from "./organizations.js";
@@ -17,6 +18,7 @@ import { PgOrganizations } from "./organizations.js";
 export class PgStorage implements Storage {
   readonly layers: PgLayers;
   readonly functions: PgFunctions;
+  readonly functionSettings: PgFunctionSettings;
   readonly code: PgCode;
   readonly organizations: PgOrganizations;
   readonly credentials: PgCredentials;
@@ -24,6 +26,7 @@ export class PgStorage implements Storage {
   constructor(private readonly db: PgDb) {
     this.layers = new PgLayers(db);
     this.functions = new PgFunctions(db);
+    this.functionSettings = new PgFunctionSettings(db);
     this.code = new PgCode(db);
     this.organizations = new PgOrganizations(db);
     this.credentials = new PgCredentials(db);

@@ -195,4 +195,27 @@ export const MIGRATIONS: readonly Migration[] = [
         (SELECT last_modified FROM functions f WHERE f.id = function_layers.function_id);
     `,
   },
+  {
+    version: 5,
+    name: "reserved concurrency and event-invoke configs, kept beside their function",
+    sql: `
+      -- Function-wide reserved concurrency (PutFunctionConcurrency); no row while none is set.
+      CREATE TABLE function_concurrency (
+        function_id INTEGER PRIMARY KEY REFERENCES functions (id) ON DELETE CASCADE,
+        reserved    INTEGER NOT NULL
+      );
+
+      -- Asynchronous-invocation settings per qualifier ($LATEST, a version, an alias). NULL: member not given.
+      CREATE TABLE function_event_invoke_configs (
+        function_id           INTEGER NOT NULL REFERENCES functions (id) ON DELETE CASCADE,
+        qualifier             TEXT NOT NULL,
+        maximum_retry_attempts INTEGER,
+        maximum_event_age     INTEGER,
+        on_success            TEXT,          -- JSON {"destination"?: arn}, NULL when OnSuccess was not given
+        on_failure            TEXT,          -- likewise for OnFailure
+        last_modified         INTEGER NOT NULL,  -- epoch milliseconds
+        PRIMARY KEY (function_id, qualifier)
+      );
+    `,
+  },
 ];

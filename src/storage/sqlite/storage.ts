@@ -17,6 +17,7 @@ import { SqliteCode } from "./code.js";
 import { SqliteCredentials } from "./credentials.js";
 import { openDatabase, type Db } from "./db.js";
 import { SqliteFunctions } from "./functions.js";
+import { SqliteFunctionSettings } from "./function-settings.js";
 import { SqliteLayers } from "./layers.js";
 import { SqliteOrganizations } from "./organizations.js";
 
@@ -42,6 +43,7 @@ function newBatch(): Batch {
 export class SqliteStorage implements Storage {
   readonly layers: SqliteLayers;
   readonly functions: SqliteFunctions;
+  readonly functionSettings: SqliteFunctionSettings;
   readonly code: SqliteCode;
   readonly organizations: SqliteOrganizations;
   readonly credentials: SqliteCredentials;
@@ -56,6 +58,7 @@ export class SqliteStorage implements Storage {
       this.batch !== undefined && this.inChange.getStore() === undefined ? this.batch : undefined;
     this.layers = gated(new SqliteLayers(db), gate);
     this.functions = gated(new SqliteFunctions(db), gate);
+    this.functionSettings = gated(new SqliteFunctionSettings(db), gate);
     this.code = gated(new SqliteCode(db), gate);
     this.organizations = gated(new SqliteOrganizations(db), gate);
     this.credentials = gated(new SqliteCredentials(db), gate);
