@@ -99,7 +99,7 @@ export class LayerService {
       const published = await this.storage.transaction(async () => {
         await this.code.register(stored);
         return this.store.publish(ref.accountId, ref.region, ref.name, {
-          description: input.description ?? "",
+          description: input.description,
           licenseInfo: input.licenseInfo,
           compatibleRuntimes: input.compatibleRuntimes,
           compatibleArchitectures: input.compatibleArchitectures,
