@@ -15,6 +15,7 @@ const TEAM_API_FILES = [
   "test/api/layers.test.ts",
   "test/api/numbering.test.ts",
   "test/api/paging.test.ts",
+  "test/api/s3-code.test.ts",
 ];
 
 export default defineConfig({

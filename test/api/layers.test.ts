@@ -233,12 +233,13 @@ describe("PublishLayerVersion", () => {
     );
   });
 
-  it("answers S3 content with S3's NoSuchBucket error: lamina has no buckets (§3 #15)", async () => {
+  // Content read from S3 is tested against moto in s3-code.test.ts; the development loop's bucket never is (§14).
+  it("answers the hot-reload bucket with S3's NoSuchBucket error (§3 #15)", async () => {
     await expectLambdaError(
       client.send(
         new PublishLayerVersionCommand({
           LayerName: randomName(),
-          Content: { S3Bucket: "my-bucket", S3Key: "layer.zip" },
+          Content: { S3Bucket: "hot-reload", S3Key: "/tmp/layer" },
         }),
       ),
       {
