@@ -20,6 +20,7 @@ const TEAM_API_FILES = [
   "test/api/numbering.test.ts",
   "test/api/paging.test.ts",
   "test/api/tags.test.ts",
+  "test/api/s3-code.test.ts",
 ];
 
 export default defineConfig({

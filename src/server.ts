@@ -46,6 +46,8 @@ import { lockDataDir, lockInstanceDir, type InstanceLock } from "./storage/insta
 import { startBanner } from "./banner.js";
 import { openBackend } from "./storage/backends.js";
 import { CodeStore } from "./storage/code.js";
+import { S3ObjectReader } from "./storage/s3-code/reader.js";
+import { S3CodeFetcher } from "./domain/code-source.js";
 import { systemClock, type Clock } from "./util/clock.js";
 import { EventBus } from "./util/events.js";
 import { ExplorerService } from "./domain/explorer/service.js";
@@ -132,7 +134,10 @@ async function assemble(
     : new LenientAuthenticator(config.region, storage.credentials);
   // Changes the services and the executor announce; the explorer's event streams listen.
   const bus = new EventBus();
-  const layers = new LayerService(storage, code, organizations, clock, bus);
+  // Code named by S3Bucket/S3Key: read from --s3-endpoint (AWS's S3 when unset), the S3 client loaded on first use.
+  const s3Objects = new S3ObjectReader(config.s3Endpoint);
+  const s3Code = new S3CodeFetcher(s3Objects);
+  const layers = new LayerService(storage, code, s3Code, organizations, clock, bus);
   let endpointUrl = "";
   const { executor, sandbox, cache } = await createExecutor(config, integrity, log, () => endpointUrl, bus);
   // After the blob sweep: cache entries of blobs that sweep removed are swept here too.
@@ -145,6 +150,7 @@ async function assemble(
   const functions = new FunctionService(
     storage,
     code,
+    s3Code,
     layers,
     clock,
     config.runtimePolicy,
@@ -243,6 +249,7 @@ async function assemble(
         events.close();
         keeper.close();
         await executor.close();
+        s3Objects.close();
         await backend.close();
         lock.release();
         log.info("lamina stopped");

@@ -13,7 +13,8 @@ export interface LayerVersion {
   readonly region: string;
   readonly name: string;
   readonly version: number;
-  readonly description: string;
+  /** Undefined when the publish gave none: Publish/Get answer `""`, the list items leave the key out. */
+  readonly description: string | undefined;
   readonly licenseInfo: string | undefined;
   readonly compatibleRuntimes: readonly string[] | undefined;
   readonly compatibleArchitectures: readonly string[] | undefined;

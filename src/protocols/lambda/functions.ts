@@ -45,10 +45,12 @@ type Body = Call["body"];
 /** Code members (CreateFunction's `Code`, or UpdateFunctionCode's body), checked into `v`. */
 function readCode(v: Violations, body: Body | undefined, prefix: string): CodeInput {
   const s3Bucket = body && stringMember(body, "S3Bucket");
+  const s3Key = body && stringMember(body, "S3Key");
+  const s3ObjectVersion = body && stringMember(body, "S3ObjectVersion");
   v.string(s3Bucket, `${prefix}s3Bucket`, { max: 63, min: 3, pattern: S3_BUCKET_PATTERN });
-  v.string(body && stringMember(body, "S3Key"), `${prefix}s3Key`, { max: 1024, min: 1 });
-  v.string(body && stringMember(body, "S3ObjectVersion"), `${prefix}s3ObjectVersion`, { max: 1024, min: 1 });
-  return { zipFile: body && blobMember(body, "ZipFile"), s3Bucket };
+  v.string(s3Key, `${prefix}s3Key`, { max: 1024, min: 1 });
+  v.string(s3ObjectVersion, `${prefix}s3ObjectVersion`, { max: 1024, min: 1 });
+  return { zipFile: body && blobMember(body, "ZipFile"), s3Bucket, s3Key, s3ObjectVersion };
 }
 
 /** The configuration members CreateFunction and UpdateFunctionConfiguration share. */

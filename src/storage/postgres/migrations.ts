@@ -204,6 +204,15 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'a layer version published without a Description is told apart from one published with ""',
+    sql: `
+      -- As SQLite's migration 6: the list operations leave Description out for versions published without one;
+      -- existing rows keep answering "".
+      ALTER TABLE layer_versions ADD COLUMN description_given INTEGER NOT NULL DEFAULT 1;
+    `,
+  },
 ];
 
 /** Brings the schema up to date, once across every process starting together. */

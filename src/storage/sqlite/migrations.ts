@@ -218,4 +218,14 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'a layer version published without a Description is told apart from one published with ""',
+    sql: `
+      -- ListLayerVersions and ListLayers leave Description out for versions published without one, while
+      -- Publish and Get answer "" (docs/reference/aws-layer-semantics.md §1.2). Rows from before this migration
+      -- cannot be told apart any more: they keep answering "" everywhere.
+      ALTER TABLE layer_versions ADD COLUMN description_given INTEGER NOT NULL DEFAULT 1;
+    `,
+  },
 ];
