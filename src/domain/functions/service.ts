@@ -409,7 +409,11 @@ export class FunctionService {
 
   private emit(kind: ChangeKind, fn: FunctionVersion): void {
     const arn = functionArn({ ...fn, partition: partitionOf(fn.region) });
-    this.events?.emit({ kind, arn, accountId: fn.accountId, region: fn.region });
+    const code =
+      kind === "function-deleted"
+        ? undefined
+        : { sha256Hex: fn.sha256Hex, layers: fn.layers.map((l) => l.sha256Hex) };
+    this.events?.emit({ kind, arn, accountId: fn.accountId, region: fn.region, ...(code && { code }) });
   }
 
   private checkRevision(fn: FunctionVersion, revisionId: string | undefined): void {
