@@ -13,6 +13,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Storage } from "../types.js";
+import { SqliteAliases } from "./aliases.js";
 import { SqliteCode } from "./code.js";
 import { SqliteCredentials } from "./credentials.js";
 import { openDatabase, type Db } from "./db.js";
@@ -42,6 +43,7 @@ function newBatch(): Batch {
 export class SqliteStorage implements Storage {
   readonly layers: SqliteLayers;
   readonly functions: SqliteFunctions;
+  readonly aliases: SqliteAliases;
   readonly code: SqliteCode;
   readonly organizations: SqliteOrganizations;
   readonly credentials: SqliteCredentials;
@@ -56,6 +58,7 @@ export class SqliteStorage implements Storage {
       this.batch !== undefined && this.inChange.getStore() === undefined ? this.batch : undefined;
     this.layers = gated(new SqliteLayers(db), gate);
     this.functions = gated(new SqliteFunctions(db), gate);
+    this.aliases = gated(new SqliteAliases(db), gate);
     this.code = gated(new SqliteCode(db), gate);
     this.organizations = gated(new SqliteOrganizations(db), gate);
     this.credentials = gated(new SqliteCredentials(db), gate);
