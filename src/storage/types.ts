@@ -245,7 +245,12 @@ export interface AliasRepository {
   insert(alias: Alias): Promise<void>;
   get(functionId: number, name: string): Promise<Alias | undefined>;
   /** Aliases named after `after`, by name, at most `limit`; only those pointing at `functionVersion` if given. */
-  list(functionId: number, functionVersion: string | undefined, after: string, limit: number): Promise<Alias[]>;
+  list(
+    functionId: number,
+    functionVersion: string | undefined,
+    after: string,
+    limit: number,
+  ): Promise<Alias[]>;
   /** Rewrites an alias's members. */
   update(alias: Alias): Promise<void>;
   /** Deletes an alias; true when it existed. */

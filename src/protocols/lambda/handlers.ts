@@ -8,10 +8,12 @@ import type { AsyncInvokeQueue } from "../../domain/invoke/async-queue.js";
 import type { FunctionService } from "../../domain/functions/service.js";
 import type { LayerPermissionService } from "../../domain/layers/permissions.js";
 import type { LayerService } from "../../domain/layers/service.js";
+import { aliasHandlers } from "./aliases.js";
 import { functionHandlers } from "./functions.js";
 import { invokeHandlers } from "./invoke.js";
 import { layerHandlers } from "./layers.js";
 import { notImplemented } from "./not-implemented.js";
+import { versionHandlers } from "./versions.js";
 import { OPERATIONS, type OperationName } from "./operations.js";
 import type { Handler, HandlerTable } from "./types.js";
 
@@ -29,6 +31,8 @@ export function implementedHandlers(services: Services): Partial<Record<Operatio
   return {
     ...layerHandlers(services.layers, services.layerPermissions),
     ...functionHandlers(services.functions),
+    ...versionHandlers(services.functions),
+    ...aliasHandlers(services.functions.aliases),
     ...invokeHandlers(services.functions, services.executor, services.events),
   };
 }

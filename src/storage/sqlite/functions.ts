@@ -153,7 +153,9 @@ function prepareStatements(db: Db) {
     userCount: q(`
       SELECT (SELECT COUNT(*) FROM function_layers WHERE arn = @arn)
         + (SELECT COUNT(*) FROM function_version_layers WHERE arn = @arn) AS n`),
-    nextVersion: q("UPDATE functions SET last_version = last_version + 1 WHERE id = ? RETURNING last_version"),
+    nextVersion: q(
+      "UPDATE functions SET last_version = last_version + 1 WHERE id = ? RETURNING last_version",
+    ),
     publish: q(`
       INSERT INTO function_versions (function_id, version, runtime, handler, role, description, timeout,
         memory_size, environment, architectures, tracing_mode, ephemeral_storage, logging_config, code_sha256,
