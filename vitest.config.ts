@@ -6,6 +6,7 @@ import { defineConfig } from "vitest/config";
  * backend does not have.
  */
 const TEAM_API_FILES = [
+  "test/api/aliases.test.ts",
   "test/api/cross-account.test.ts",
   "test/api/explorer-api.test.ts",
   "test/api/function-layers.test.ts",
@@ -15,6 +16,7 @@ const TEAM_API_FILES = [
   "test/api/layers.test.ts",
   "test/api/numbering.test.ts",
   "test/api/paging.test.ts",
+  "test/api/versions.test.ts",
 ];
 
 export default defineConfig({
