@@ -402,8 +402,10 @@ describe("invoking versions (§3.3 #17, §3.5)", () => {
     const byArn = await invoke(client, fnArn(name, "1"), {});
     expect(JSON.parse(byArn.payload)).toMatchObject({ mark: "one", arn: fnArn(name, "1") });
     // Alternating does not mix them up.
-    expect(JSON.parse((await invoke(client, name, {})).payload).mark).toBe("two");
-    expect(JSON.parse((await invoke(client, name, {}, { Qualifier: "1" })).payload).mark).toBe("one");
+    expect(JSON.parse((await invoke(client, name, {})).payload)).toMatchObject({ mark: "two" });
+    expect(JSON.parse((await invoke(client, name, {}, { Qualifier: "1" })).payload)).toMatchObject({
+      mark: "one",
+    });
     await expectLambdaError(invoke(client, name, {}, { Qualifier: "9" }), notFound(fnArn(name, "9")));
   });
 
