@@ -6,9 +6,13 @@ import { defineConfig } from "vitest/config";
  * backend does not have.
  */
 const TEAM_API_FILES = [
+  "test/api/account-settings.test.ts",
   "test/api/aliases.test.ts",
+  "test/api/concurrency.test.ts",
   "test/api/cross-account.test.ts",
+  "test/api/event-invoke-config.test.ts",
   "test/api/explorer-api.test.ts",
+  "test/api/function-configs.test.ts",
   "test/api/function-layers.test.ts",
   "test/api/functions.test.ts",
   "test/api/invoke-node.test.ts",
@@ -16,6 +20,8 @@ const TEAM_API_FILES = [
   "test/api/layers.test.ts",
   "test/api/numbering.test.ts",
   "test/api/paging.test.ts",
+  "test/api/s3-code.test.ts",
+  "test/api/tags.test.ts",
   "test/api/versions.test.ts",
 ];
 

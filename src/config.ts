@@ -118,7 +118,10 @@ export const ConfigSchema = z
       .string()
       .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, "a bucket URL s3://<bucket>/<prefix>")
       .optional(),
-    /** The S3 API's endpoint for `--blob-store` (MinIO, moto, …); unset, AWS's own for the region. */
+    /**
+     * The S3 API's endpoint (MinIO, moto, …) of `--blob-store` and of code named by `S3Bucket`/`S3Key`; unset, AWS's
+     * own for the region.
+     */
     s3Endpoint: z.string().url().optional(),
     /**
      * The URL clients reach lamina at, when that is not the Host they sent (a load balancer in front): the base of

@@ -57,6 +57,11 @@ export class InvalidParameterValueException extends LambdaError {
   protected readonly messageKey = "message";
 }
 
+/** 400 InvalidParameterValueException whose body carries no `Type` (`docs/reference/aws-deploy-api.md` §1.4). */
+export class UntypedInvalidParameterValueException extends InvalidParameterValueException {
+  override readonly type = undefined;
+}
+
 /** 400, the request body is not the JSON the operation takes. */
 export class InvalidRequestContentException extends LambdaError {
   readonly code = "InvalidRequestContentException";

@@ -120,9 +120,10 @@ program
     ).env(ENV_VARS.blobStore),
   )
   .addOption(
-    new Option("--s3-endpoint <url>", "the S3 API endpoint of --blob-store (MinIO, …); default AWS's").env(
-      ENV_VARS.s3Endpoint,
-    ),
+    new Option(
+      "--s3-endpoint <url>",
+      "the S3 API endpoint (MinIO, moto, …) of --blob-store and of code given as S3Bucket/S3Key; default AWS's",
+    ).env(ENV_VARS.s3Endpoint),
   )
   .addOption(
     new Option(

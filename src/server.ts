@@ -17,6 +17,11 @@ import { LogStore } from "./execution/logs.js";
 import { RuntimeCatalog } from "./execution/runtimes.js";
 import { NO_SANDBOX_EFFECTS, noSandboxReason, probeBwrap, type SandboxKind } from "./execution/sandbox.js";
 import { AsyncInvokeQueue } from "./domain/invoke/async-queue.js";
+import { ConcurrencyGate } from "./domain/invoke/concurrency-gate.js";
+import { ConcurrencyService } from "./domain/functions/concurrency.js";
+import { EventInvokeConfigService } from "./domain/functions/event-invoke-configs.js";
+import { ReadOnlyConfigs } from "./domain/functions/read-only-configs.js";
+import { TagService } from "./domain/functions/tags.js";
 import { failLambda, lambdaAdapter } from "./protocols/lambda/adapter.js";
 import { codeLocations, laminaAdapter } from "./protocols/lamina/internal.js";
 import { createListener } from "./protocols/listener.js";
@@ -41,6 +46,8 @@ import { lockDataDir, lockInstanceDir, type InstanceLock } from "./storage/insta
 import { startBanner } from "./banner.js";
 import { openBackend } from "./storage/backends.js";
 import { CodeStore } from "./storage/code.js";
+import { S3ObjectReader } from "./storage/s3-code/reader.js";
+import { S3CodeFetcher } from "./domain/code-source.js";
 import { systemClock, type Clock } from "./util/clock.js";
 import { EventBus } from "./util/events.js";
 import { ExplorerService } from "./domain/explorer/service.js";
@@ -57,6 +64,11 @@ export interface StartOptions extends ConfigInput {
   readonly organizationDirectory?: OrganizationDirectory;
   /** false serves blobs without checking their SHA-256: a private switch for the bench's floor row. */
   readonly verifyServedBlobs?: boolean;
+  /**
+   * Milliseconds before the first and second retry of a failed Event invocation (AWS: about one and two minutes):
+   * a private switch so tests need not wait minutes.
+   */
+  readonly eventRetryDelaysMs?: readonly number[];
 }
 
 /** A running lamina. */
@@ -122,7 +134,10 @@ async function assemble(
     : new LenientAuthenticator(config.region, storage.credentials);
   // Changes the services and the executor announce; the explorer's event streams listen.
   const bus = new EventBus();
-  const layers = new LayerService(storage, code, organizations, clock, bus);
+  // Code named by S3Bucket/S3Key: read from --s3-endpoint (AWS's S3 when unset), the S3 client loaded on first use.
+  const s3Objects = new S3ObjectReader(config.s3Endpoint);
+  const s3Code = new S3CodeFetcher(s3Objects);
+  const layers = new LayerService(storage, code, s3Code, organizations, clock, bus);
   let endpointUrl = "";
   const { executor, sandbox, cache } = await createExecutor(config, integrity, log, () => endpointUrl, bus);
   // After the blob sweep: cache entries of blobs that sweep removed are swept here too.
@@ -135,6 +150,7 @@ async function assemble(
   const functions = new FunctionService(
     storage,
     code,
+    s3Code,
     layers,
     clock,
     config.runtimePolicy,
@@ -156,13 +172,21 @@ async function assemble(
     logsRoot: join(config.dataDir, "logs"),
     events: bus,
   });
-  const events = new AsyncInvokeQueue(log);
+  const events = new AsyncInvokeQueue(log, { retryDelaysMs: options.eventRetryDelaysMs }, () =>
+    clock().getTime(),
+  );
   const handlers = buildHandlers({
     layers,
     layerPermissions: new LayerPermissionService(storage, layers),
     functions,
     executor,
     events,
+    tags: new TagService(storage, bus),
+    // A new reservation retires the function's idle environments, so no more than it are kept.
+    concurrency: new ConcurrencyService(storage, (fn) => executor.retire(fn)),
+    gate: new ConcurrencyGate(),
+    eventConfigs: new EventInvokeConfigService(storage, clock),
+    readOnlyConfigs: new ReadOnlyConfigs(storage),
   });
 
   const locate = codeLocations(signer);
@@ -225,6 +249,7 @@ async function assemble(
         events.close();
         keeper.close();
         await executor.close();
+        s3Objects.close();
         await backend.close();
         lock.release();
         log.info("lamina stopped");
@@ -261,6 +286,7 @@ async function createExecutor(
   const cache = new CodeCache(join(config.dataDir, "cache"), blobs, {
     log,
     maxBytes: config.cacheSize,
+    mounts: sandbox.kind === "bwrap",
     inUse: () => executor?.liveTrees() ?? new Set<string>(),
   });
   await cache.clean();

@@ -5,7 +5,6 @@ A helper of bootstrap.py, named ``_lamina_*`` so that it cannot shadow or be sha
 """
 
 import os
-import traceback
 
 from _lamina_paths import RUNTIME_DIR
 
@@ -47,6 +46,8 @@ def user_frames(tb):
 
     Plain tuples, not FrameSummary objects: on 3.11+ ``format_list`` would otherwise add caret lines.
     """
+    import traceback  # only when something failed: it is a costly import at start-up
+
     frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)]
     for index, frame in enumerate(frames):
         if not _is_runtime_frame(frame[0]):
@@ -55,6 +56,8 @@ def user_frames(tb):
 
 
 def exception_body(exc_type, exc_value, tb, request_id=None):
+    import traceback
+
     return error_body(
         str(exc_value), exc_type.__name__, traceback.format_list(user_frames(tb)), request_id
     )

@@ -3,10 +3,13 @@
 A helper of bootstrap.py, named ``_lamina_*`` so that it cannot shadow or be shadowed by a user module.
 """
 
-import logging
 import os
 import sys
 import time
+
+# ``logging`` is not imported here: with its dependencies (traceback, weakref, string, ...) it is a fifth of
+# the interpreter's start-up, and most handlers never touch it. It is configured the moment anything imports
+# it (the handler module, a layer, a .pth file), so every record still gets the managed runtime's format.
 
 # The text runtime writes an error as one line: its parts are separated by CR, and the leading spaces of
 # each traceback line are replaced by NO-BREAK SPACE, so that a log reader keeps the entry together.
@@ -90,22 +93,6 @@ def log_error(body):
     sys.stdout.write(LINE_JOIN.join(lines) + "\n")
 
 
-class _RequestIdFilter(logging.Filter):
-    def filter(self, record):
-        record.aws_request_id = _current_request_id or ""
-        return True
-
-
-class _LambdaLogHandler(logging.Handler):
-    """Writes each record, already ending in a newline, to the current stdout."""
-
-    def emit(self, record):
-        try:
-            sys.stdout.write(self.format(record))
-        except Exception:
-            self.handleError(record)
-
-
 def _log_level_from_env():
     value = (os.environ.get("AWS_LAMBDA_LOG_LEVEL") or "").upper()
     if value == "TRACE":
@@ -113,16 +100,85 @@ def _log_level_from_env():
     return value if value in ("DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL", "FATAL") else ""
 
 
-def setup_logging():
+_configured = False
+
+
+def _configure(logging):
+    global _configured
+    if _configured:
+        return
+    _configured = True
+
+    class RequestIdFilter(logging.Filter):
+        def filter(self, record):
+            record.aws_request_id = _current_request_id or ""
+            return True
+
+    class LambdaLogHandler(logging.Handler):
+        """Writes each record, already ending in a newline, to the current stdout."""
+
+        def emit(self, record):
+            try:
+                sys.stdout.write(self.format(record))
+            except Exception:
+                self.handleError(record)
+
     # Times are UTC for every formatter in the process, as in the managed runtime. The root logger keeps
     # Python's default level (WARNING) unless the function's logging configuration sets a level, so
     # logging.info() prints nothing until the function lowers the level itself.
     logging.Formatter.converter = time.gmtime
-    handler = _LambdaLogHandler()
+    handler = LambdaLogHandler()
     handler.setFormatter(logging.Formatter(LOG_FORMAT, LOG_DATE_FORMAT))
-    handler.addFilter(_RequestIdFilter())
+    handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     level = _log_level_from_env()
     if level:
         root.setLevel(level)
     root.addHandler(handler)
+
+
+class _ConfigureAfterLoad(object):
+    """Loads a module with its own loader, then configures it: stands in for the loader of ``logging``."""
+
+    def __init__(self, loader):
+        self.loader = loader
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        self.loader.exec_module(module)
+        _configure(module)
+
+    def __getattr__(self, name):
+        return getattr(self.loader, name)
+
+
+class _ConfigureOnImport(object):
+    """A meta path finder that hands the first import of ``logging`` to _ConfigureAfterLoad, then leaves."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "logging":
+            return None
+        sys.meta_path.remove(self)
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            spec = find(name, path, target) if find else None
+            if spec is not None and spec.loader is not None:
+                spec.loader = _ConfigureAfterLoad(spec.loader)
+                return spec
+        return None
+
+
+def setup_logging():
+    if "logging" in sys.modules:
+        _configure(sys.modules["logging"])
+    else:
+        sys.meta_path.insert(0, _ConfigureOnImport())
+
+
+def log_warning(text):
+    """A WARNING record through the root logger (importing ``logging`` configures it)."""
+    import logging
+
+    logging.warning(text)

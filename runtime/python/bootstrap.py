@@ -11,7 +11,6 @@ It must stay importable by every interpreter from 3.6 to 3.13, and it uses only 
 """
 
 import json
-import logging
 import os
 import sys
 
@@ -26,7 +25,13 @@ try:
     from _lamina_errors import Fault, error_body, exception_body
     from _lamina_handler import load_handler
     from _lamina_json import to_json
-    from _lamina_logging import log_error, set_request_id, setup_logging, setup_streams
+    from _lamina_logging import (
+        log_error,
+        log_warning,
+        set_request_id,
+        setup_logging,
+        setup_streams,
+    )
     from _lamina_paths import setup_sys_path
     from _lamina_runtime_api import RuntimeAPI, RuntimeAPIError, header_text
 finally:
@@ -103,8 +108,9 @@ def handle_invoke(api, handler, response, event_bytes):
 
 def main():
     setup_streams()
-    setup_sys_path()
+    # Before the paths: a .pth file of the function or a layer may import logging.
     setup_logging()
+    setup_sys_path()
 
     api = RuntimeAPI(os.environ.get("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"))
 
@@ -119,7 +125,7 @@ def main():
         del tb
 
     if error is not None:
-        logging.warning(UNHANDLED_WARNING)
+        log_warning(UNHANDLED_WARNING)
         log_error(error)
         try:
             api.post_init_error(error)

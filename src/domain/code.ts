@@ -17,13 +17,6 @@ export const ZIP_MESSAGES = {
   tooLarge: `Unzipped size must be smaller than ${MAX_UNZIPPED_SIZE} bytes`,
 } as const;
 
-/** AWS's texts about where code comes from, shared by layers and functions. */
-export const CODE_SOURCE_MESSAGES = {
-  /** #15: lamina has no S3, so every bucket is one that does not exist (no trailing period, as AWS). */
-  noSuchBucket:
-    "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist",
-} as const;
-
 /** Converts a stored hex digest into Lambda's base64 `CodeSha256`. */
 export function codeSha256Of(sha256Hex: string): string {
   return Buffer.from(sha256Hex, "hex").toString("base64");

@@ -85,7 +85,10 @@ export class CacheKeeper {
       for (const list of refs.layerLists) {
         if (!this.seenLists.has(list.join(","))) {
           this.seenLists.add(list.join(","));
-          builds.push(this.cache.merged(list));
+          // Only lists a few mounts cannot assemble need their merged tree on disk (always, without a sandbox).
+          builds.push(
+            this.cache.needsMergedTree(list).then((needed) => (needed ? this.cache.merged(list) : undefined)),
+          );
         }
       }
       // Failures (a damaged blob) are the first invoke's to report, as the layer or code it is.

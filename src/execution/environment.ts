@@ -5,7 +5,7 @@
  * its pool starts a fresh one for the next invoke.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { RuntimeApi, type Invocation } from "./runtime-api.js";
 import { limitProcesses } from "./limits.js";
 import type { SpawnPlan } from "./sandbox.js";
@@ -125,6 +125,8 @@ export class Environment {
   private onFailure: ((f: Failure) => void) | undefined;
   private dead = false;
   private runtimePid: number | undefined;
+  /** An open `/proc/<runtime pid>/status`, for REPORT's memory figure. */
+  private statusFd: number | undefined;
   /** Whether this environment has served an invocation (its next one is warm). */
   warm = false;
   /** When it last finished an invocation, for the keep-alive. */
@@ -295,6 +297,7 @@ export class Environment {
   /** Stops the runtime process and its Runtime API; idempotent. */
   kill(): void {
     this.dead = true;
+    this.closeStatus();
     this.api.close();
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
@@ -313,6 +316,7 @@ export class Environment {
     }
     this.failed = failure;
     this.dead = true;
+    this.closeStatus();
     this.onFailure?.(failure);
     if (failure.kind === "init") {
       // The runtime exits after reporting; make sure it does.
@@ -363,13 +367,28 @@ export class Environment {
   private statusKb(field: "VmRSS" | "VmHWM"): number | undefined {
     try {
       this.runtimePid ??= deepestChild(this.child?.pid);
-      const status = readFileSync(`/proc/${this.runtimePid}/status`, "utf8");
-      return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+      // Read on every invoke for REPORT's Max Memory Used: one pread on a descriptor kept open, not an
+      // open/read/close each time (procfs regenerates the text at offset 0).
+      this.statusFd ??= openSync(`/proc/${this.runtimePid}/status`, "r");
+      const length = readSync(this.statusFd, statusBuffer, 0, statusBuffer.length, 0);
+      const text = statusBuffer.toString("latin1", 0, length);
+      return Number(STATUS_FIELDS[field].exec(text)?.[1] ?? 0);
     } catch {
       return undefined;
     }
   }
+
+  private closeStatus(): void {
+    if (this.statusFd !== undefined) {
+      closeSync(this.statusFd);
+      this.statusFd = undefined;
+    }
+  }
 }
+
+/** One buffer for every status read: they are synchronous, so never two at once. */
+const statusBuffer = Buffer.alloc(4096);
+const STATUS_FIELDS = { VmRSS: /VmRSS:\s+(\d+)/, VmHWM: /VmHWM:\s+(\d+)/ } as const;
 
 /** The runtime under bwrap is a grandchild of the spawned process; without a sandbox it is the process itself. */
 function deepestChild(pid: number | undefined): number | undefined {

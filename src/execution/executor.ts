@@ -16,6 +16,7 @@ import type { FunctionVersion } from "../storage/types.js";
 import { Environment, type InvokeOutcome } from "./environment.js";
 import type { CodeCache } from "./filesystem.js";
 import { formatInvocationLog, type LogStore } from "./logs.js";
+import { hostPathOf, type OptView } from "./opt-plan.js";
 import { functionPaths, spawnPlan, type SandboxKind } from "./sandbox.js";
 import { runtimeClientDir, type RuntimeCatalog } from "./runtimes.js";
 
@@ -212,7 +213,11 @@ export class ProcessExecutor implements Executor {
     const host = { task, opt, tmp };
     const runtime = fn.runtime ?? "provided.al2023";
     const paths = functionPaths(this.opts.sandbox, host, runtimeClientDir(runtime));
-    const launch = await this.opts.catalog.launch(runtime, { ...paths, hostTask: task, hostOpt: opt });
+    const launch = await this.opts.catalog.launch(runtime, {
+      ...paths,
+      hostTask: task,
+      hostOpt: (relative) => hostPathOf(opt, relative),
+    });
     const notices = [
       waited,
       this.opts.sandboxNotice,
@@ -239,7 +244,7 @@ export class ProcessExecutor implements Executor {
       },
       fn.revisionId,
     );
-    this.envTrees.set(env, [task, opt]);
+    this.envTrees.set(env, [task, ...(opt.kind === "tree" ? [opt.dir] : opt.trees)]);
     await env.start();
     this.launched.set(env, { runtimeVersion: launch.runsOn.runtimeVersion, notices: notices || undefined });
     return env;
@@ -250,11 +255,11 @@ export class ProcessExecutor implements Executor {
    * is reported as the function's code or as the layer it is, by ARN. When they were not ready (still being
    * unpacked since the upload, or never), the third member is the notice saying how long this cold start waited.
    */
-  private async trees(fn: FunctionVersion): Promise<[string, string, string | undefined]> {
+  private async trees(fn: FunctionVersion): Promise<[string, OptView, string | undefined]> {
     const cache = this.opts.cache;
     const layerShas = fn.layers.map((l) => l.sha256Hex);
     const codePending = !cache.isReady(fn.sha256Hex);
-    const layersPending = !layerShas.every((sha) => cache.isReady(sha)) || !cache.isMergedReady(layerShas);
+    const layersPending = !cache.isOptReady(layerShas);
     const started = performance.now();
     const named = (sha256Hex: string, layerArn?: string) =>
       cache.extracted(sha256Hex).catch((err: unknown) => {
@@ -264,7 +269,7 @@ export class ProcessExecutor implements Executor {
       named(fn.sha256Hex),
       ...fn.layers.map((layer) => named(layer.sha256Hex, layer.arn)),
     ]);
-    const opt = await cache.merged(layerShas);
+    const opt = await cache.opt(layerShas);
     if (!codePending && !layersPending) {
       return [task, opt, undefined];
     }
@@ -323,7 +328,7 @@ export class ProcessExecutor implements Executor {
     for (const key of this.pools.keys()) {
       this.retireKey(key);
     }
-    await this.opts.logs.flush();
+    await this.opts.logs.close();
     if (this.opts.sandbox === "none") {
       await rm(this.opts.scratchDir, { recursive: true, force: true });
     }
@@ -340,11 +345,24 @@ function architectureWarning(architectures: readonly string[]): string | undefin
 }
 
 /** `Root=1-<8 hex time>-<24 hex>;Parent=<16 hex>;Sampled=0`, an X-Ray trace id as Lambda passes it. */
+/** Random bytes for trace ids, drawn 4 KB at a time: a getrandom call per invoke showed in profiles. */
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+
+function randomHex(bytes: number): string {
+  if (randomAt + bytes > randomPool.length) {
+    randomPool = randomBytes(4096);
+    randomAt = 0;
+  }
+  randomAt += bytes;
+  return randomPool.toString("hex", randomAt - bytes, randomAt);
+}
+
 function traceId(): string {
   const time = Math.floor(Date.now() / 1000)
     .toString(16)
     .padStart(8, "0");
-  return `Root=1-${time}-${randomBytes(12).toString("hex")};Parent=${randomBytes(8).toString("hex")};Sampled=0`;
+  return `Root=1-${time}-${randomHex(12)};Parent=${randomHex(8)};Sampled=0`;
 }
 
 /** The variables Lambda sets in every environment (§A2), before the runtime's and the function's own. */

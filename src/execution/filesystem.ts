@@ -30,6 +30,7 @@ import type { CodeReferences } from "../storage/types.js";
 import { listZip } from "../util/zip-list.js";
 import { extractZipBuffer } from "./extract.js";
 import { canonicalOrder, layerPaths, type LayerPaths } from "./merge-order.js";
+import { planOpt, type OptMount, type OptStep, type OptView } from "./opt-plan.js";
 
 /** One tree in the cache. */
 interface Entry {
@@ -47,10 +48,15 @@ export interface CodeCacheOptions {
   readonly maxBytes?: number;
   /** The trees live environments run in: never removed or evicted under them. */
   readonly inUse?: () => ReadonlySet<string>;
+  /** Whether environments may get `/opt` as sandbox mounts (bubblewrap); without it, always a tree on disk. */
+  readonly mounts?: boolean;
 }
 
 /** Layer path lists kept in memory at most (each a few MB for the largest layers). */
 const PATHS_KEPT = 64;
+
+/** `/opt` plans kept in memory at most (a few steps each). */
+const PLANS_KEPT = 1024;
 
 /** Builds and caches the code and layer trees functions run with. */
 export class CodeCache {
@@ -58,6 +64,8 @@ export class CodeCache {
   private readonly entries = new Map<string, Entry>();
   private readonly paths = new Map<string, LayerPaths>();
   private readonly keys = new Map<string, string>();
+  /** Mount plans by layer list; null when the list needs the merged tree on disk. */
+  private readonly plans = new Map<string, OptStep[] | null>();
   private readonly tmpDir: string;
   /** Zips unpacked since start-up: tests count them to see no zip is unpacked twice. */
   extractions = 0;
@@ -106,6 +114,16 @@ export class CodeCache {
     return this.entries.has(this.codePath(sha256Hex));
   }
 
+  /** Whether `opt(list)` waits for no unpacking or merging (a plan is only computed). */
+  isOptReady(layerSha256s: readonly string[]): boolean {
+    if (!layerSha256s.every((sha) => this.isReady(sha))) {
+      return false;
+    }
+    return this.opts.mounts === true && this.plans.get(layerSha256s.join(",")) !== null
+      ? true
+      : this.isMergedReady(layerSha256s);
+  }
+
   /** Whether the merged `/opt` of these layers is built. */
   isMergedReady(layerSha256s: readonly string[]): boolean {
     if (layerSha256s.length === 0) {
@@ -132,6 +150,57 @@ export class CodeCache {
       );
       return { bytes: done.bytes };
     });
+  }
+
+  /**
+   * How a function with these layers (in its order) sees `/opt`: the sandbox's mounts of the unpacked layers when
+   * a few mounts assemble it (`opt-plan.ts`) and the sandbox can mount, else the merged tree on disk.
+   */
+  async opt(layerSha256s: readonly string[]): Promise<OptView> {
+    const trees = await Promise.all(layerSha256s.map((sha) => this.extracted(sha)));
+    const steps = this.opts.mounts === true ? await this.plan(layerSha256s) : undefined;
+    if (!steps) {
+      return { kind: "tree", dir: await this.merged(layerSha256s) };
+    }
+    const resolved: OptMount[] = [];
+    for (const step of steps) {
+      if (step.kind === "dir") {
+        resolved.push(step);
+        continue;
+      }
+      const source = join(trees[step.layer] ?? "", step.path);
+      // A symlink is recreated, not bound: a bind would follow it on the host, outside the layer.
+      const link = step.path === "" ? undefined : await readlink(source).catch(() => undefined);
+      resolved.push(
+        link === undefined
+          ? { kind: "bind", source, path: step.path }
+          : { kind: "symlink", target: link, path: step.path },
+      );
+    }
+    return { kind: "mounts", mounts: resolved, trees };
+  }
+
+  /** Whether `opt(list)` will need the merged tree on disk (so it is worth building ahead). */
+  async needsMergedTree(layerSha256s: readonly string[]): Promise<boolean> {
+    if (this.opts.mounts !== true) {
+      return true;
+    }
+    await Promise.all(layerSha256s.map((sha) => this.extracted(sha)));
+    return (await this.plan(layerSha256s)) === undefined;
+  }
+
+  private async plan(layerSha256s: readonly string[]): Promise<OptStep[] | undefined> {
+    const key = layerSha256s.join(",");
+    const known = this.plans.get(key);
+    if (known !== undefined) {
+      return known ?? undefined;
+    }
+    const steps = planOpt(await Promise.all(layerSha256s.map((sha) => this.pathsOf(sha))));
+    if (this.plans.size >= PLANS_KEPT) {
+      this.plans.clear();
+    }
+    this.plans.set(key, steps ?? null);
+    return steps;
   }
 
   /** The merged `/opt` for these layers, in this order; an empty directory for none. */
@@ -229,16 +298,25 @@ export class CodeCache {
       return memo === "" ? [] : memo.split(",");
     }
     const unique = [...new Set(list)];
+    // Held here: the shared map may be cleared while another list loads its paths.
+    const held = new Map<string, LayerPaths>();
     if (unique.length > 1) {
-      await Promise.all(unique.filter((sha) => !this.paths.has(sha)).map((sha) => this.loadPaths(sha)));
+      await Promise.all(unique.map(async (sha) => held.set(sha, await this.pathsOf(sha))));
     }
-    const order = canonicalOrder(list, (sha) => this.paths.get(sha) ?? new Map());
+    const order = canonicalOrder(list, (sha) => held.get(sha) ?? new Map());
     this.keys.set(list.join(","), order.join(","));
     return order;
   }
 
-  private async loadPaths(sha256Hex: string): Promise<void> {
-    this.remember(sha256Hex, layerPaths(await listZip(await this.blobs.blobs.localPath(sha256Hex))));
+  /** A layer's paths, from memory or its zip's listing. */
+  private async pathsOf(sha256Hex: string): Promise<LayerPaths> {
+    const known = this.paths.get(sha256Hex);
+    if (known) {
+      return known;
+    }
+    const paths = layerPaths(await listZip(await this.blobs.blobs.localPath(sha256Hex)));
+    this.remember(sha256Hex, paths);
+    return paths;
   }
 
   private remember(sha256Hex: string, paths: LayerPaths): void {

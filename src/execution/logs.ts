@@ -4,13 +4,15 @@
  * `<data dir>/logs/<account>/<region>/<name>.log` (rotated at 10 MB), and the last 4 KB of an invocation's log is
  * what `X-Amz-Log-Type: Tail` returns.
  */
-import { appendFile, mkdir, rename, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, open, rename, type FileHandle } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { InvokeOutcome } from "./environment.js";
 
 /** Bytes of log a Tail returns (§A7). */
 export const TAIL_BYTES = 4096;
 const ROTATE_BYTES = 10 * 1024 * 1024;
+/** Log files kept open at most (one per recently invoked function). */
+const OPEN_LOGS = 64;
 
 /** What REPORT needs besides the outcome. */
 export interface ReportContext {
@@ -81,39 +83,91 @@ export function logTail(log: string): string {
   return bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)).toString("base64");
 }
 
-/** Appends function logs to files in the data dir. */
+/**
+ * Appends function logs to files in the data dir. Appends that arrive together (concurrent invokes) are written
+ * as one append per file, and each file's size is tracked in memory, so a warm invoke costs its log one write.
+ */
 export class LogStore {
   private readonly created = new Set<string>();
-  /** Known sizes of log files, so appends need no stat. */
-  private readonly sizes = new Map<string, number>();
+  /** Logs kept open for appending, with their sizes, least recently used first. */
+  private readonly handles = new Map<string, { handle: FileHandle; size: number }>();
+  /** Text waiting for the next drain, by file, in arrival order. */
+  private readonly pending = new Map<string, string[]>();
+  private drainQueued = false;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(private readonly root: string) {}
 
   /** Queues `text` for the function's log file; writes are ordered and never reject. */
   append(accountId: string, region: string, name: string, text: string): void {
-    const dir = join(this.root, accountId, region);
-    const file = join(dir, `${name}.log`);
-    this.chain = this.chain
-      .then(async () => {
-        if (!this.created.has(dir)) {
-          await mkdir(dir, { recursive: true });
-          this.created.add(dir);
-        }
-        const size = await stat(file).then(
-          (s) => s.size,
-          () => 0,
-        );
-        if (size > ROTATE_BYTES) {
-          await rename(file, `${file}.1`);
-        }
-        await appendFile(file, text);
-      })
-      .catch(() => undefined);
+    const file = join(this.root, accountId, region, `${name}.log`);
+    const queued = this.pending.get(file);
+    if (queued) {
+      queued.push(text);
+    } else {
+      this.pending.set(file, [text]);
+    }
+    if (!this.drainQueued) {
+      this.drainQueued = true;
+      this.chain = this.chain.then(() => this.drain());
+    }
   }
 
   /** Resolves once every queued write is on disk. */
   flush(): Promise<void> {
     return this.chain;
+  }
+
+  private async drain(): Promise<void> {
+    // From here on, appends queue the next drain, which runs after this one: order per file is kept.
+    this.drainQueued = false;
+    const batch = [...this.pending];
+    this.pending.clear();
+    for (const [file, texts] of batch) {
+      await this.write(file, texts.join("")).catch(() => undefined);
+    }
+  }
+
+  private async write(file: string, text: string): Promise<void> {
+    let open = this.handles.get(file);
+    if (open && open.size > ROTATE_BYTES) {
+      this.handles.delete(file);
+      await open.handle.close();
+      // Gone already (removed by hand): there is nothing to rotate.
+      await rename(file, `${file}.1`).catch(() => undefined);
+      open = undefined;
+    }
+    if (!open) {
+      open = await this.open(file);
+    }
+    // Most recently used last: the first entry is the one to close when too many are open.
+    this.handles.delete(file);
+    this.handles.set(file, open);
+    await open.handle.appendFile(text);
+    open.size += Buffer.byteLength(text);
+  }
+
+  /** Opens a log for appending (kept open: an open and a close per invoke showed in profiles). */
+  private async open(file: string): Promise<{ handle: FileHandle; size: number }> {
+    const dir = dirname(file);
+    if (!this.created.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.created.add(dir);
+    }
+    if (this.handles.size >= OPEN_LOGS) {
+      const [oldest, entry] = this.handles.entries().next().value as [string, { handle: FileHandle }];
+      this.handles.delete(oldest);
+      await entry.handle.close().catch(() => undefined);
+    }
+    const handle = await open(file, "a");
+    return { handle, size: (await handle.stat()).size };
+  }
+
+  /** Closes the open logs (after a last flush). */
+  async close(): Promise<void> {
+    await this.flush();
+    const handles = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(handles.map((h) => h.handle.close().catch(() => undefined)));
   }
 }

@@ -35,9 +35,10 @@ export interface EnvironmentPaths {
   readonly task: string;
   readonly opt: string;
   readonly runtime: string;
-  /** Host folders behind `task` and `opt`, to look for a custom runtime's bootstrap. */
+  /** Host folder behind `task`, to look for a custom runtime's bootstrap. */
   readonly hostTask: string;
-  readonly hostOpt: string;
+  /** The host file behind a path of `/opt` (layers may be mounted one by one), if any layer holds it. */
+  readonly hostOpt: (relative: string) => string | undefined;
 }
 
 /** A runtime lamina cannot start: the caller answers AWS's error for it. */
@@ -224,7 +225,7 @@ function nodeSpec(runtime: string, interpreter: Interpreter, paths: EnvironmentP
 function providedSpec(paths: EnvironmentPaths): LaunchSpec {
   const bootstrap = existsSync(join(paths.hostTask, "bootstrap"))
     ? `${paths.task}/bootstrap`
-    : existsSync(join(paths.hostOpt, "bootstrap"))
+    : existsSync(paths.hostOpt("bootstrap") ?? "")
       ? `${paths.opt}/bootstrap`
       : undefined;
   if (!bootstrap) {

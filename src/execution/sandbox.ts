@@ -7,6 +7,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
+import type { OptMount, OptView } from "./opt-plan.js";
 import type { LaunchSpec } from "./runtimes.js";
 
 /** The isolation in use. */
@@ -15,7 +16,8 @@ export type SandboxKind = "bwrap" | "none";
 /** Host folders an environment is built from. */
 export interface HostFolders {
   readonly task: string;
-  readonly opt: string;
+  /** Without a sandbox always a tree on disk; with one, mounts when a few assemble it. */
+  readonly opt: OptView;
   /** The environment's own scratch folder, `/tmp` without a sandbox. */
   readonly tmp: string;
 }
@@ -84,7 +86,38 @@ export function noSandboxReason(requested: "auto" | "bwrap" | "none", probe: Bwr
 export function functionPaths(kind: SandboxKind, host: HostFolders, runtimeDir: string | undefined) {
   return kind === "bwrap"
     ? { task: "/var/task", opt: "/opt", runtime: "/var/runtime", tmp: "/tmp" }
-    : { task: host.task, opt: host.opt, runtime: runtimeDir ?? "/var/runtime", tmp: host.tmp };
+    : { task: host.task, opt: treeOf(host.opt), runtime: runtimeDir ?? "/var/runtime", tmp: host.tmp };
+}
+
+function treeOf(view: OptView): string {
+  if (view.kind !== "tree") {
+    throw new Error("an environment without a sandbox needs its /opt as one tree on disk");
+  }
+  return view.dir;
+}
+
+/** bubblewrap's arguments that make `/opt`: one bind, or mounts on a tmpfs made read-only once assembled. */
+function optArgs(view: OptView): string[] {
+  if (view.kind === "tree") {
+    return ["--ro-bind", view.dir, "/opt"];
+  }
+  const [only] = view.mounts;
+  if (view.mounts.length === 1 && only?.kind === "bind" && only.path === "") {
+    return ["--ro-bind", only.source, "/opt"];
+  }
+  return ["--tmpfs", "/opt", ...view.mounts.flatMap(mountArgs), "--remount-ro", "/opt"];
+}
+
+function mountArgs(mount: OptMount): string[] {
+  const at = `/opt/${mount.path}`;
+  switch (mount.kind) {
+    case "dir":
+      return ["--dir", at];
+    case "bind":
+      return ["--ro-bind", mount.source, at];
+    case "symlink":
+      return ["--symlink", mount.target, at];
+  }
 }
 
 /** Builds the command that starts `spec` under the sandbox. */
@@ -110,7 +143,7 @@ export function spawnPlan(
     "--tmpfs", "/tmp",
     "--tmpfs", "/var",
     "--ro-bind", host.task, "/var/task",
-    "--ro-bind", host.opt, "/opt",
+    ...optArgs(host.opt),
     ...(spec.runtimeDir ? ["--ro-bind", spec.runtimeDir, "/var/runtime"] : []),
     ...spec.binds.flatMap((dir) => ["--ro-bind", dir, dir]),
     "--chdir", "/var/task",

@@ -97,6 +97,12 @@ export class StrictAuthenticator implements Authenticator {
     if (expiresAt < now.getTime()) {
       throw new ExpiredTokenException();
     }
-    return principalContext(requestId, principal, sig.region);
+    const credentials = {
+      accessKeyId: sig.accessKeyId,
+      secretAccessKey: secret,
+      sessionToken: sig.sessionToken,
+    };
+    // Verified: lamina may sign for this caller too (code it reads from S3 with the caller's own rights).
+    return { ...principalContext(requestId, principal, sig.region), signingCredentials: () => credentials };
   }
 }

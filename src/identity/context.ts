@@ -22,6 +22,18 @@ export interface RequestContext {
   readonly callerArn: string;
   /** GetCallerIdentity's UserId; absent for an account's root, whose UserId is the account id. */
   readonly userId?: string;
+  /**
+   * The credentials the caller signed with, when lamina verified them (strict mode); lenient mode never learns a
+   * caller's secret. A function, so the secret never ends up in a log line or a JSON dump of the context.
+   */
+  readonly signingCredentials?: () => SigningCredentials;
+}
+
+/** An access key with its secret (and session token, for temporary keys). */
+export interface SigningCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string | undefined;
 }
 
 /** A principal other than an account's root: an assumed role or a configured IAM user. */

@@ -12,6 +12,8 @@ export interface LayerVersionRow {
   readonly name: string;
   readonly version: number;
   readonly description: string;
+  /** 0 when the publish gave no Description (the column then holds ""); rows from before the flag are 1. */
+  readonly description_given: number;
   readonly license_info: string | null;
   readonly compatible_runtimes: string | null;
   readonly compatible_architectures: string | null;
@@ -43,7 +45,7 @@ export function toLayerVersion(row: LayerVersionRow): LayerVersion {
     region: row.region,
     name: row.name,
     version: row.version,
-    description: row.description,
+    description: row.description_given ? row.description : undefined,
     licenseInfo: row.license_info ?? undefined,
     compatibleRuntimes: parseList(row.compatible_runtimes),
     compatibleArchitectures: parseList(row.compatible_architectures),

@@ -13,7 +13,8 @@ export interface LayerVersion {
   readonly region: string;
   readonly name: string;
   readonly version: number;
-  readonly description: string;
+  /** Undefined when the publish gave none: Publish/Get answer `""`, the list items leave the key out. */
+  readonly description: string | undefined;
   readonly licenseInfo: string | undefined;
   readonly compatibleRuntimes: readonly string[] | undefined;
   readonly compatibleArchitectures: readonly string[] | undefined;
@@ -146,6 +147,50 @@ export function userPosition(functionId: number, version: number): number {
 
 /** The positions each function has in `userPosition`: its version numbers stay below this. */
 export const POSITIONS_PER_FUNCTION = 2 ** 21;
+
+/** A function's asynchronous-invocation settings for one qualifier (PutFunctionEventInvokeConfig). */
+export interface EventInvokeConfig {
+  /** `$LATEST`, a version number or an alias name. */
+  readonly qualifier: string;
+  /** Undefined when not given: events are then retried as Lambda's default says (2). */
+  readonly maximumRetryAttempts: number | undefined;
+  /** Undefined when not given: events are then kept up to Lambda's default (21600 s). */
+  readonly maximumEventAgeInSeconds: number | undefined;
+  /** `Destination` ARNs; undefined when the side was given without one, absent when not given. */
+  readonly onSuccess: { readonly destination: string | undefined } | undefined;
+  readonly onFailure: { readonly destination: string | undefined } | undefined;
+  /** Milliseconds since the epoch (the wire carries epoch seconds with a fraction). */
+  readonly lastModified: number;
+}
+
+/** What one account holds in one region, as GetAccountSettings' AccountUsage counts it. */
+export interface AccountUsage {
+  /** Bytes of every function's code and every layer version's zip. */
+  readonly totalCodeSize: number;
+  readonly functionCount: number;
+}
+
+/**
+ * Settings kept beside a function rather than in its versions: reserved concurrency (function-wide) and the
+ * event-invoke configs (per qualifier). Rows go with the function. Writes only inside `Storage.transaction`.
+ */
+export interface FunctionSettingsRepository {
+  /** The function's reserved concurrency, undefined when none is set. */
+  reservedConcurrency(functionId: number): Promise<number | undefined>;
+  /** Sets (or, with undefined, removes) the function's reserved concurrency. */
+  setReservedConcurrency(functionId: number, value: number | undefined): Promise<void>;
+  /** The sum of every reservation in the account and region, leaving out `exceptFunctionId`'s. */
+  totalReserved(accountId: string, region: string, exceptFunctionId?: number): Promise<number>;
+  eventInvokeConfig(functionId: number, qualifier: string): Promise<EventInvokeConfig | undefined>;
+  /** Inserts or replaces the config of `config.qualifier`. */
+  putEventInvokeConfig(functionId: number, config: EventInvokeConfig): Promise<void>;
+  /** Deletes a qualifier's config; true when one existed. */
+  deleteEventInvokeConfig(functionId: number, qualifier: string): Promise<boolean>;
+  /** Configs whose qualifier sorts after `after`, by qualifier, at most `limit`. */
+  listEventInvokeConfigs(functionId: number, after: string, limit: number): Promise<EventInvokeConfig[]>;
+  /** Code bytes and functions the account holds in the region. */
+  usage(accountId: string, region: string): Promise<AccountUsage>;
+}
 
 /** A zip as stored: its hashes and sizes. */
 export interface StoredCode {
@@ -443,6 +488,7 @@ export interface Storage {
   readonly layers: LayerRepository;
   readonly functions: FunctionRepository;
   readonly aliases: AliasRepository;
+  readonly functionSettings: FunctionSettingsRepository;
   readonly code: CodeRepository;
   readonly organizations: OrganizationRepository;
   readonly credentials: CredentialRepository;

@@ -840,7 +840,8 @@ describe("errors", () => {
     });
     await expectLambdaError(create({ FunctionName: randomName("fn"), Code: {} }), invalid(NO_CODE_SOURCE));
     await expectLambdaError(
-      create({ FunctionName: randomName("fn"), Code: { S3Bucket: "my-bucket", S3Key: "fn.zip" } }),
+      // The development loop's bucket is never read from S3 (aws-deploy-api.md §14); other buckets: s3-code.test.ts.
+      create({ FunctionName: randomName("fn"), Code: { S3Bucket: "hot-reload", S3Key: "/tmp/fn" } }),
       invalid(NO_SUCH_BUCKET),
     );
     await expectLambdaError(

@@ -312,6 +312,68 @@ describe("Python error payloads (§A3)", () => {
   });
 });
 
+/** aws-lambda-execution.md §A6: the managed runtime's `logging` format (tab-separated, UTC, the request id). */
+const LOG_LINE = /^\[(INFO|WARNING)\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t([0-9a-f-]*)\t(.*)$/;
+
+/** The Python runtime's init-error warning (aws-lambda-execution.md §A3). */
+const UNHANDLED_WARNING_START =
+  "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code.";
+
+describe("logging in the managed runtime's format (§A6)", () => {
+  it("formats records logged at import and in the handler, whenever the function imports logging", async () => {
+    const name = randomName("py-logging");
+    await createFunction(client, A, name, {
+      runtime: "python3.12",
+      handler: "app.handler",
+      files: {
+        "app.py": [
+          "import logging",
+          "logger = logging.getLogger()",
+          "logger.setLevel(logging.INFO)",
+          "logger.info('at import')",
+          "def handler(event, context):",
+          "    logger.info('in the handler %s', context.aws_request_id)",
+          "    logging.getLogger('child').warning('from a child')",
+          "    return 'ok'",
+          "",
+        ].join("\n"),
+      },
+    });
+    const out = await invoke(client, name, {}, { LogType: "Tail" });
+    expect(out.payload).toBe('"ok"');
+    const records = (out.log ?? "")
+      .split("\n")
+      .map((line) => LOG_LINE.exec(line))
+      .filter((m) => m !== null)
+      .map((m) => [m[1], m[2], m[3]]);
+    const requestId = records[1]?.[2]?.split(" ")[3] ?? "missing";
+    expect(records).toEqual([
+      ["INFO", "", "at import"],
+      ["INFO", requestId, `in the handler ${requestId}`],
+      ["WARNING", requestId, "from a child"],
+    ]);
+    expect(requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
+  it("warns through logging when the handler cannot be loaded", async () => {
+    const name = randomName("py-init-warning");
+    await createFunction(client, A, name, {
+      runtime: "python3.12",
+      handler: "app.handler",
+      files: { "app.py": "raise RuntimeError('boom at import')\n" },
+    });
+    const out = await invoke(client, name, {}, { LogType: "Tail" });
+    expect(out.functionError).toBe("Unhandled");
+    const warning = (out.log ?? "").split("\n").find((line) => line.startsWith("[WARNING]"));
+    const m = LOG_LINE.exec(warning ?? "");
+    expect([m?.[1], m?.[2], m?.[3]?.slice(0, UNHANDLED_WARNING_START.length)]).toEqual([
+      "WARNING",
+      "",
+      UNHANDLED_WARNING_START,
+    ]);
+  });
+});
+
 describe("layers and variables (§A1–§A3)", () => {
   it("imports from the layers' python dirs, later layers win, PATH/LD_LIBRARY_PATH and §A2's variables", async () => {
     const layer1 = await publishLayer(client, randomName("py-l1"), LAYER_1);

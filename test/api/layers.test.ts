@@ -233,12 +233,13 @@ describe("PublishLayerVersion", () => {
     );
   });
 
-  it("answers S3 content with S3's NoSuchBucket error: lamina has no buckets (§3 #15)", async () => {
+  // Content read from S3 is tested against moto in s3-code.test.ts; the development loop's bucket never is (§14).
+  it("answers the hot-reload bucket with S3's NoSuchBucket error (§3 #15)", async () => {
     await expectLambdaError(
       client.send(
         new PublishLayerVersionCommand({
           LayerName: randomName(),
-          Content: { S3Bucket: "my-bucket", S3Key: "layer.zip" },
+          Content: { S3Bucket: "hot-reload", S3Key: "/tmp/layer" },
         }),
       ),
       {
@@ -346,11 +347,67 @@ describe("ListLayerVersions and ListLayers", () => {
         CreatedDate: v2.CreatedDate,
         CompatibleRuntimes: ["nodejs20.x"],
       },
-      { LayerVersionArn: `${arnOf(name)}:1`, Version: 1, Description: "", CreatedDate: v1.CreatedDate },
+      { LayerVersionArn: `${arnOf(name)}:1`, Version: 1, CreatedDate: v1.CreatedDate },
     ]);
     expect(out.NextMarker).toBeUndefined();
     const none = await client.send(new ListLayerVersionsCommand({ LayerName: "layerdoesnotexist" }));
     expect([none.$metadata.httpStatusCode, none.LayerVersions]).toEqual([200, []]);
+  });
+
+  it('leave Description out of list items for versions published without one, keep an explicit "" (§1.2)', async () => {
+    // An account of its own, so ListLayers holds this layer alone.
+    const account = "123456789077";
+    const name = randomName();
+    const send = (method: string, path: string, body?: object) =>
+      rawRequest(lamina.url, method, path, {
+        accountId: account,
+        region: TEST_REGION,
+        body: body && JSON.stringify(body),
+      });
+    const publish = (body: object) =>
+      send("POST", `/2018-10-31/layers/${name}/versions`, {
+        Content: { ZipFile: zip.toString("base64") },
+        ...body,
+      });
+    const bare = await publish({});
+    const empty = await publish({ Description: "" });
+    // Publish and Get answer "" for a version published without a Description (§1.2, §3 #1, #16).
+    expect([bare.status, (JSON.parse(bare.body) as { Description?: unknown }).Description]).toEqual([
+      201,
+      "",
+    ]);
+    const get = await send("GET", `/2018-10-31/layers/${name}/versions/1`);
+    expect((JSON.parse(get.body) as { Description?: unknown }).Description).toBe("");
+    expect([empty.status, (JSON.parse(empty.body) as { Description?: unknown }).Description]).toEqual([
+      201,
+      "",
+    ]);
+
+    // The list items: the key is absent for version 1 (not given), "" for version 2 (given empty).
+    const listed = await send("GET", `/2018-10-31/layers/${name}/versions`);
+    const items = (JSON.parse(listed.body) as { LayerVersions: Record<string, unknown>[] }).LayerVersions;
+    expect(items.map((i) => Object.keys(i))).toEqual([
+      ["LayerVersionArn", "Version", "Description", "CreatedDate"],
+      ["LayerVersionArn", "Version", "CreatedDate"],
+    ]);
+    expect(items[0]?.Description).toBe("");
+
+    // ListLayers' LatestMatchingVersion is the same item: once v2 is gone, the latest has no Description key.
+    expect((await send("DELETE", `/2018-10-31/layers/${name}/versions/2`)).status).toBe(204);
+    const layers = await send("GET", "/2018-10-31/layers");
+    expect(JSON.parse(layers.body)).toEqual({
+      Layers: [
+        {
+          LayerName: name,
+          LayerArn: `arn:aws:lambda:${TEST_REGION}:${account}:layer:${name}`,
+          LatestMatchingVersion: {
+            LayerVersionArn: `arn:aws:lambda:${TEST_REGION}:${account}:layer:${name}:1`,
+            Version: 1,
+            CreatedDate: expect.stringMatching(DATE_RE) as unknown,
+          },
+        },
+      ],
+    });
   });
 
   it("filter versions by runtime and architecture; versions without the list never match (§3 #31)", async () => {

@@ -55,14 +55,19 @@ async function bounded<T>(count: number, limit: number, task: (i: number) => Pro
   return results;
 }
 
-/** The LayerVersionsListItem a publish response stands for (§2.3: no LayerArn, no Content). */
+/**
+ * The LayerVersionsListItem a publish response stands for (§2.3: no LayerArn, no Content). These tests never publish
+ * an empty Description explicitly, so the publish answer's `""` means "not given", which list items leave out (§1.2).
+ */
 function listItemOf(res: PublishLayerVersionCommandOutput): LayerVersionsListItem {
   const item: LayerVersionsListItem = {
     LayerVersionArn: res.LayerVersionArn,
     Version: res.Version,
-    Description: res.Description,
     CreatedDate: res.CreatedDate,
   };
+  if (res.Description !== "") {
+    item.Description = res.Description;
+  }
   if (res.CompatibleRuntimes !== undefined) {
     item.CompatibleRuntimes = res.CompatibleRuntimes;
   }
@@ -140,7 +145,6 @@ describe("paging and filtering of layer lists", async () => {
           {
             LayerVersionArn: `${layerArnOf(PAGING_ACCOUNT, name)}:120`,
             Version: 120,
-            Description: "",
             CreatedDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/) as unknown,
           },
         ],

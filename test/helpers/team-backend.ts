@@ -79,10 +79,16 @@ export interface S3Server {
   stop(): void;
 }
 
-/** Starts `moto_server` on a free port and waits until it answers. */
-export async function startS3Server(): Promise<S3Server> {
+/**
+ * Starts `moto_server` on a free port and waits until it answers. `env` adds to its environment (e.g.
+ * `INITIAL_NO_AUTH_ACTION_COUNT`, after which moto checks every request's signature against its IAM users).
+ */
+export async function startS3Server(env: Record<string, string> = {}): Promise<S3Server> {
   const port = await freePort();
-  const child: ChildProcess = spawn("moto_server", ["-p", String(port)], { stdio: "ignore" });
+  const child: ChildProcess = spawn("moto_server", ["-p", String(port)], {
+    stdio: "ignore",
+    env: { ...process.env, ...env },
+  });
   const endpoint = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {

@@ -466,6 +466,43 @@ describe("archives lamina accepts run without writing outside <dataDir>/cache", 
     });
   });
 
+  it("keeps a layer's symlink to another layer's file working in the merged /opt", async () => {
+    const publish = async (entries: EvilEntry[]) =>
+      (
+        await client.send(
+          new PublishLayerVersionCommand({
+            LayerName: randomName(),
+            Content: { ZipFile: await evilZip(entries) },
+          }),
+        )
+      ).LayerVersionArn ?? "";
+    const first = await publish([{ name: "python/a.txt", data: "from the first layer" }]);
+    const second = await publish([
+      { name: "python/b.txt", data: "b" },
+      { name: "python/link.txt", data: "a.txt", mode: S_IFLNK | 0o777 },
+    ]);
+    const name = randomName("fn");
+    await client.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: "python3.12",
+        Role: ROLE,
+        Handler: "index.handler",
+        Code: {
+          ZipFile: await makeZip({
+            "index.py":
+              "import os\ndef handler(e, c):\n    return [os.readlink('/opt/python/link.txt'), open('/opt/python/link.txt').read()]\n",
+          }),
+        },
+        Layers: [first, second],
+      }),
+    );
+    const out = await client.send(new InvokeCommand({ FunctionName: name }));
+    expect(Buffer.from(out.Payload ?? new Uint8Array()).toString("utf8")).toBe(
+      '["a.txt", "from the first layer"]',
+    );
+  });
+
   it("takes 5,000 entries and runs them", async () => {
     const entries: EvilEntry[] = [{ name: "index.py", data: INDEX_PY }];
     for (let i = 0; i < 5_000; i++) {

@@ -79,7 +79,8 @@ it("a published layer is unpacked without any invoke, and an invoke right after 
     const count = (s: string) => lines.filter((l) => l.msg === "unpacked" && l.sha256 === s).length;
     expect(count(layerSha)).toBe(1);
     expect(count(codeSha)).toBe(1);
-    expect(cacheEntries(dataDir, "opt")).toHaveLength(1);
+    // The sandbox mounts the unpacked layer at /opt: no merged tree is built on disk for it.
+    expect(cacheEntries(dataDir, "opt")).toHaveLength(0);
 
     // Deleting the layer version and the function leaves nothing in the cache, within seconds.
     await client.send(new DeleteFunctionCommand({ FunctionName: name }));
@@ -90,6 +91,40 @@ it("a published layer is unpacked without any invoke, and an invoke right after 
       5_000,
     );
     expect(left).toEqual([]);
+  } finally {
+    await lamina.close();
+  }
+});
+
+it("layers that a few mounts cannot assemble get one merged tree on disk, built ahead of the first invoke", async () => {
+  const dataDir = tmpDir();
+  const { lamina, client } = await start(dataDir);
+  try {
+    // Two layers of loose files in one folder: merging them by mounts would take one mount per file.
+    const loose = (tag: string) =>
+      Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`python/${tag}${i}.txt`, `${tag} ${i}\n`]));
+    const first = await publishLayer(client, randomName("layer"), { files: loose("a") });
+    const second = await publishLayer(client, randomName("layer"), {
+      files: { ...loose("b"), "python/a0.txt": "replaced by the later layer\n" },
+    });
+    const name = randomName("fn");
+    const code = {
+      "app.py":
+        "import os\ndef handler(e, c):\n    return [len(os.listdir('/opt/python')), open('/opt/python/a0.txt').read()]\n",
+    };
+    await createFunction(client, A, name, {
+      runtime: "python3.12",
+      handler: "app.handler",
+      files: code,
+      layers: [first, second],
+    });
+    const built = await pollFor(
+      () => cacheEntries(dataDir, "opt"),
+      (e) => e.length === 1,
+    );
+    expect(built).toHaveLength(1);
+    const out = await invoke(client, name, {});
+    expect(out.payload).toBe('[80, "replaced by the later layer\\n"]');
   } finally {
     await lamina.close();
   }

@@ -185,7 +185,8 @@ export class ExplorerService {
       name: ref.name,
       version: ref.version,
       exists: row !== undefined,
-      description: row?.description ?? null,
+      // As GetLayerVersion shows it: "" when none was given; null only for a version that is gone.
+      description: row ? (row.description ?? "") : null,
       licenseInfo: row?.licenseInfo ?? null,
       compatibleRuntimes: row?.compatibleRuntimes ? [...row.compatibleRuntimes] : null,
       compatibleArchitectures: row?.compatibleArchitectures ? [...row.compatibleArchitectures] : null,

@@ -53,6 +53,39 @@ export function versionNumber(qualifier: string): number | undefined {
   return /^[1-9][0-9]*$/.test(qualifier) && n <= MAX_VERSION ? n : undefined;
 }
 
+/**
+ * Checks a FunctionName against the caller without reading storage: another region's ARN is unreachable (404),
+ * another account's is denied with AWS's null message; a qualifier may come from the name or the query, but they
+ * must agree (§1.5).
+ */
+export function resolveTarget(
+  ctx: RequestContext,
+  functionName: string,
+  queryQualifier?: string,
+): FunctionTarget {
+  const parts = parseFunctionName(functionName);
+  if (!parts) {
+    throw new ResourceNotFoundException(
+      RESOLVE_MESSAGES.notFound(
+        functionArn(
+          { partition: ctx.partition, region: ctx.region, accountId: ctx.accountId, name: functionName },
+          undefined,
+        ),
+      ),
+    );
+  }
+  if (parts.region !== undefined && parts.region !== ctx.region) {
+    throw new ResourceNotFoundException(RESOLVE_MESSAGES.otherRegion(parts.region, ctx.region));
+  }
+  if (parts.accountId !== undefined && parts.accountId !== ctx.accountId) {
+    throw new AccessDeniedException(null);
+  }
+  if (parts.qualifier !== undefined && queryQualifier !== undefined && parts.qualifier !== queryQualifier) {
+    throw new InvalidParameterValueException(RESOLVE_MESSAGES.qualifierMismatch);
+  }
+  return { name: parts.name, qualifier: parts.qualifier ?? queryQualifier };
+}
+
 /** What exists of a target; members are undefined where nothing is there. */
 export interface Lookup {
   /** The function's `$LATEST`; undefined when the function does not exist. */
@@ -78,25 +111,9 @@ export type MissingFunctionArn = "as-named" | "unqualified";
 export class FunctionResolver {
   constructor(private readonly storage: Storage) {}
 
-  /**
-   * Checks a FunctionName against the caller: another region's ARN is unreachable (404), another account's is
-   * denied with AWS's null message; a qualifier may come from the name or the query, but they must agree.
-   */
+  /** Checks a FunctionName against the caller (see `resolveTarget`). */
   target(ctx: RequestContext, functionName: string, queryQualifier?: string): FunctionTarget {
-    const parts = parseFunctionName(functionName);
-    if (!parts) {
-      throw new ResourceNotFoundException(RESOLVE_MESSAGES.notFound(this.arn(ctx, functionName)));
-    }
-    if (parts.region !== undefined && parts.region !== ctx.region) {
-      throw new ResourceNotFoundException(RESOLVE_MESSAGES.otherRegion(parts.region, ctx.region));
-    }
-    if (parts.accountId !== undefined && parts.accountId !== ctx.accountId) {
-      throw new AccessDeniedException(null);
-    }
-    if (parts.qualifier !== undefined && queryQualifier !== undefined && parts.qualifier !== queryQualifier) {
-      throw new InvalidParameterValueException(RESOLVE_MESSAGES.qualifierMismatch);
-    }
-    return { name: parts.name, qualifier: parts.qualifier ?? queryQualifier };
+    return resolveTarget(ctx, functionName, queryQualifier);
   }
 
   /** The caller's ARN of a function, qualified when `qualifier` is given. */
@@ -105,6 +122,14 @@ export class FunctionResolver {
       { partition: ctx.partition, region: ctx.region, accountId: ctx.accountId, name },
       qualifier,
     );
+  }
+
+  /** Whether `qualifier` names something of the function: `$LATEST`, a published version or an alias. */
+  async qualifierExists(latest: FunctionVersion, qualifier: string): Promise<boolean> {
+    if (qualifierKind(qualifier) === "alias") {
+      return (await this.storage.aliases.get(latest.id, qualifier)) !== undefined;
+    }
+    return (await this.version(latest, qualifier)) !== undefined;
   }
 
   /** What exists of the target, without throwing. */

@@ -23,7 +23,8 @@ import type {
 import { lambdaTimestamp, type Clock } from "../../util/clock.js";
 import type { ChangeKind, EventBus } from "../../util/events.js";
 import { decodeMarker, encodeMarker } from "../../util/marker.js";
-import { CODE_SOURCE_MESSAGES, inspectZip } from "../code.js";
+import { inspectZip } from "../code.js";
+import { chooseSource, type CodeSourceInput, type S3CodeFetcher } from "../code-source.js";
 import type { LayerService } from "../layers/service.js";
 import { assertLayersStored, checkUnzippedTotal, resolveLayers } from "./layer-resolution.js";
 import {
@@ -72,10 +73,7 @@ export function defaultLoggingConfig(name: string): Record<string, string> {
 }
 
 /** Where a request's code comes from. */
-export interface CodeInput {
-  readonly zipFile: Buffer | undefined;
-  readonly s3Bucket: string | undefined;
-}
+export type CodeInput = CodeSourceInput;
 
 /** CreateFunction's members after validation. */
 export interface CreateInput {
@@ -133,6 +131,8 @@ export class FunctionService {
   constructor(
     private readonly storage: Storage,
     private readonly code: CodeStore,
+    /** Reads `S3Bucket`/`S3Key` code. */
+    private readonly s3: S3CodeFetcher,
     private readonly layers: LayerService,
     private readonly clock: Clock,
     private readonly runtimePolicy: RuntimePolicy,
@@ -170,19 +170,31 @@ export class FunctionService {
     return fn;
   }
 
-  /** Reads code from a request: a zip within Lambda's size limits, validated and hashed (stored unless dry). */
-  private async readCode(input: CodeInput, dryRun: boolean): Promise<StoredCode> {
-    if (!input.zipFile) {
-      throw new InvalidParameterValueException(
-        input.s3Bucket !== undefined ? CODE_SOURCE_MESSAGES.noSuchBucket : FUNCTION_MESSAGES.noCodeSource,
-      );
+  /**
+   * Reads code from a request, uploaded or from S3 (before any transaction): a zip within Lambda's size limits,
+   * validated and hashed, and stored unless dry.
+   */
+  private async readCode(ctx: RequestContext, input: CodeInput, dryRun: boolean): Promise<StoredCode> {
+    const source = chooseSource(input);
+    let zip: Buffer;
+    switch (source.kind) {
+      case "none":
+        // Also a bucket without a key (or a key without a bucket): AWS's text for either is not recorded.
+        throw new InvalidParameterValueException(FUNCTION_MESSAGES.noCodeSource);
+      case "upload":
+        // The 50 MB limit is the direct upload's; code from S3 is bound by the unzipped limit only (§13.2).
+        if (source.zip.length > MAX_ZIPPED_SIZE) {
+          throw new RequestEntityTooLargeException(FUNCTION_LOOKUP_MESSAGES.zippedTooLarge);
+        }
+        zip = source.zip;
+        break;
+      case "s3":
+        zip = await this.s3.fetch(ctx, source.bucket, source.key, source.version);
+        break;
     }
-    if (input.zipFile.length > MAX_ZIPPED_SIZE) {
-      throw new RequestEntityTooLargeException(FUNCTION_LOOKUP_MESSAGES.zippedTooLarge);
-    }
-    const stored = await inspectZip(input.zipFile);
+    const stored = await inspectZip(zip);
     if (!dryRun) {
-      await this.code.ingest(stored, input.zipFile);
+      await this.code.ingest(stored, zip);
     }
     return stored;
   }
@@ -198,7 +210,7 @@ export class FunctionService {
     if (await this.store.get(ctx.accountId, ctx.region, name)) {
       throw new ResourceConflictException(FUNCTION_LOOKUP_MESSAGES.alreadyExists(name));
     }
-    const stored = await this.readCode(input.code, false);
+    const stored = await this.readCode(ctx, input.code, false);
     try {
       const layers = await resolveLayers(
         ctx,
@@ -343,7 +355,7 @@ export class FunctionService {
     const target = this.target(ctx, functionName);
     const before = await this.existing(ctx, target);
     this.checkRevision(before, update.revisionId);
-    const stored = await this.readCode(update.code, update.dryRun);
+    const stored = await this.readCode(ctx, update.code, update.dryRun);
     try {
       const fn = await this.storage.transaction(async () => {
         // Re-read: another update may have committed while the zip was being stored.

@@ -12,7 +12,8 @@ import {
 import type { RequestContext } from "../../identity/context.js";
 import type { CodeStore } from "../../storage/code.js";
 import type { LayerRepository, LayerVersion, Storage, VersionFilter } from "../../storage/types.js";
-import { CODE_SOURCE_MESSAGES, inspectZip } from "../code.js";
+import { inspectZip } from "../code.js";
+import { chooseSource, type S3CodeFetcher } from "../code-source.js";
 import { lambdaTimestamp, type Clock } from "../../util/clock.js";
 import type { EventBus } from "../../util/events.js";
 import { decodeMarker, encodeMarker } from "../../util/marker.js";
@@ -24,8 +25,6 @@ import type { PublishInput } from "./validate.js";
 export const LAYER_MESSAGES = {
   /** #18, #19, #22, #23: GetLayerVersion(ByArn) of a missing layer or version. */
   resourceNotFound: "The resource you requested does not exist.",
-  /** #15: lamina has no S3, so every bucket is one that does not exist. */
-  noSuchBucket: CODE_SOURCE_MESSAGES.noSuchBucket,
   /** Content with neither ZipFile nor S3 location: nothing was uploaded (INFERRED, the empty-zip text #12). */
   noContent: "Uploaded file must be a non-empty zip",
   /** #61, #65: attaching a version that does not exist (also the policy operations' 404, #48). */
@@ -56,6 +55,8 @@ export class LayerService {
   constructor(
     private readonly storage: Storage,
     private readonly code: CodeStore,
+    /** Reads `Content.S3Bucket`/`S3Key` code. */
+    private readonly s3: S3CodeFetcher,
     private readonly organizations: OrganizationDirectory,
     private readonly clock: Clock,
     /** Told of each publish and delete (the explorer's live updates). */
@@ -87,19 +88,22 @@ export class LayerService {
   async publish(ctx: RequestContext, input: PublishInput): Promise<LayerVersion> {
     const ref = this.layerRef(ctx, input.layerName);
     this.requireOwner(ctx, ref, "lambda:PublishLayerVersion", layerArn(ref));
-    const content = input.content;
-    if (!content?.zipFile) {
-      throw new InvalidParameterValueException(
-        content?.s3Bucket !== undefined ? LAYER_MESSAGES.noSuchBucket : LAYER_MESSAGES.noContent,
-      );
+    // Fetched before the transaction: S3's answers are errors of §3 #15 (texts INFERRED for layers).
+    const source = chooseSource(input.content ?? { zipFile: undefined, s3Bucket: undefined });
+    if (source.kind === "none") {
+      throw new InvalidParameterValueException(LAYER_MESSAGES.noContent);
     }
-    const stored = await inspectZip(content.zipFile);
-    await this.code.ingest(stored, content.zipFile);
+    const zip =
+      source.kind === "upload"
+        ? source.zip
+        : await this.s3.fetch(ctx, source.bucket, source.key, source.version);
+    const stored = await inspectZip(zip);
+    await this.code.ingest(stored, zip);
     try {
       const published = await this.storage.transaction(async () => {
         await this.code.register(stored);
         return this.store.publish(ref.accountId, ref.region, ref.name, {
-          description: input.description ?? "",
+          description: input.description,
           licenseInfo: input.licenseInfo,
           compatibleRuntimes: input.compatibleRuntimes,
           compatibleArchitectures: input.compatibleArchitectures,

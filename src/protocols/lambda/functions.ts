@@ -24,6 +24,8 @@ import {
 } from "../../domain/functions/validate.js";
 import { LATEST } from "../../arn.js";
 import { InvalidParameterValueException } from "../../errors.js";
+import type { ConcurrencyService } from "../../domain/functions/concurrency.js";
+import { checkTagCount } from "../../domain/functions/tags.js";
 
 /** The operations this module serves. */
 export type FunctionOperation =
@@ -43,10 +45,12 @@ type Body = Call["body"];
 /** Code members (CreateFunction's `Code`, or UpdateFunctionCode's body), checked into `v`. */
 function readCode(v: Violations, body: Body | undefined, prefix: string): CodeInput {
   const s3Bucket = body && stringMember(body, "S3Bucket");
+  const s3Key = body && stringMember(body, "S3Key");
+  const s3ObjectVersion = body && stringMember(body, "S3ObjectVersion");
   v.string(s3Bucket, `${prefix}s3Bucket`, { max: 63, min: 3, pattern: S3_BUCKET_PATTERN });
-  v.string(body && stringMember(body, "S3Key"), `${prefix}s3Key`, { max: 1024, min: 1 });
-  v.string(body && stringMember(body, "S3ObjectVersion"), `${prefix}s3ObjectVersion`, { max: 1024, min: 1 });
-  return { zipFile: body && blobMember(body, "ZipFile"), s3Bucket };
+  v.string(s3Key, `${prefix}s3Key`, { max: 1024, min: 1 });
+  v.string(s3ObjectVersion, `${prefix}s3ObjectVersion`, { max: 1024, min: 1 });
+  return { zipFile: body && blobMember(body, "ZipFile"), s3Bucket, s3Key, s3ObjectVersion };
 }
 
 /** The configuration members CreateFunction and UpdateFunctionConfiguration share. */
@@ -81,7 +85,10 @@ function readConfiguration(body: Body): ConfigurationInput & {
 }
 
 /** Handlers for the function operations. */
-export function functionHandlers(functions: FunctionService): Record<FunctionOperation, Handler> {
+export function functionHandlers(
+  functions: FunctionService,
+  concurrency?: ConcurrencyService,
+): Record<FunctionOperation, Handler> {
   const configuration = (view: FunctionView, moment: "created" | "updated" | "read") =>
     toConfigurationWire(view.fn, moment, view.qualifier);
 
@@ -115,12 +122,14 @@ export function functionHandlers(functions: FunctionService): Record<FunctionOpe
       if (packageType === "Image") {
         throw new InvalidParameterValueException(FUNCTION_MESSAGES.imageUnsupported);
       }
+      const tags = stringMapMember(call.body, "Tags");
+      checkTagCount(tags);
       const view = await functions.create(call.ctx, {
         ...config,
         functionName: functionName ?? "",
         role: config.role ?? "",
         code,
-        tags: stringMapMember(call.body, "Tags"),
+        tags,
         publish,
       });
       return { body: configuration(view, "created") };
@@ -130,11 +139,14 @@ export function functionHandlers(functions: FunctionService): Record<FunctionOpe
       const { name, qualifier } = namespaced(call);
       const view = await functions.get(call.ctx, name, qualifier);
       const tags = view.fn.tags;
+      // Reserved concurrency is function-wide: every qualifier shows it while it is set (§8 #62 of the deploy API).
+      const reserved = await concurrency?.reservedFor(view.fn);
       return {
         body: {
           Configuration: configuration(view, "read"),
           Code: { RepositoryType: "S3", Location: call.codeLocation(view.fn.sha256Hex) },
-          ...(tags && { Tags: tags }),
+          ...(tags && Object.keys(tags).length > 0 && { Tags: tags }),
+          ...(reserved !== undefined && { Concurrency: { ReservedConcurrentExecutions: reserved } }),
         },
       };
     },

@@ -9,6 +9,14 @@ import type { FunctionService } from "../../domain/functions/service.js";
 import type { LayerPermissionService } from "../../domain/layers/permissions.js";
 import type { LayerService } from "../../domain/layers/service.js";
 import { aliasHandlers } from "./aliases.js";
+import type { ConcurrencyService } from "../../domain/functions/concurrency.js";
+import type { EventInvokeConfigService } from "../../domain/functions/event-invoke-configs.js";
+import type { ReadOnlyConfigs } from "../../domain/functions/read-only-configs.js";
+import type { TagService } from "../../domain/functions/tags.js";
+import type { ConcurrencyGate } from "../../domain/invoke/concurrency-gate.js";
+import { eventInvokeConfigHandlers } from "./event-invoke-configs.js";
+import { settingsHandlers } from "./settings.js";
+import { tagHandlers } from "./tags.js";
 import { functionHandlers } from "./functions.js";
 import { invokeHandlers } from "./invoke.js";
 import { layerHandlers } from "./layers.js";
@@ -24,16 +32,24 @@ export interface Services {
   readonly functions: FunctionService;
   readonly executor: Executor;
   readonly events: AsyncInvokeQueue;
+  readonly tags: TagService;
+  readonly concurrency: ConcurrencyService;
+  readonly gate: ConcurrencyGate;
+  readonly eventConfigs: EventInvokeConfigService;
+  readonly readOnlyConfigs: ReadOnlyConfigs;
 }
 
 /** The operations lamina implements, each with its handler. */
 export function implementedHandlers(services: Services): Partial<Record<OperationName, Handler>> {
   return {
     ...layerHandlers(services.layers, services.layerPermissions),
-    ...functionHandlers(services.functions),
+    ...functionHandlers(services.functions, services.concurrency),
     ...versionHandlers(services.functions),
     ...aliasHandlers(services.functions.aliases),
-    ...invokeHandlers(services.functions, services.executor, services.events),
+    ...invokeHandlers(services.functions, services.executor, services.events, services),
+    ...tagHandlers(services.tags),
+    ...settingsHandlers(services.concurrency, services.readOnlyConfigs),
+    ...eventInvokeConfigHandlers(services.eventConfigs),
   };
 }
 

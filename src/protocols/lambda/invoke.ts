@@ -7,7 +7,9 @@ import {
   InvalidRuntimeException,
   InvalidZipFileException,
   RequestEntityTooLargeException,
+  TooManyRequestsException,
 } from "../../errors.js";
+import { LATEST } from "../../arn.js";
 import { DamagedCodeError, type Executor, type InvokeResult } from "../../execution/executor.js";
 import { RuntimeUnavailableError } from "../../execution/runtimes.js";
 import { logTail } from "../../execution/logs.js";
@@ -16,7 +18,17 @@ import { arnOf } from "./function-shapes.js";
 import { checkNamespacedFunctionName } from "../../domain/functions/validate.js";
 import type { Call, Handler, Reply } from "./types.js";
 import { Constraint, Violations } from "../../validation.js";
-import type { AsyncInvokeQueue } from "../../domain/invoke/async-queue.js";
+import { EVENT_DEFAULTS, type AsyncInvokeQueue, type EventOutcome } from "../../domain/invoke/async-queue.js";
+import type { ConcurrencyGate } from "../../domain/invoke/concurrency-gate.js";
+import type { ConcurrencyService } from "../../domain/functions/concurrency.js";
+import type { EventInvokeConfigService } from "../../domain/functions/event-invoke-configs.js";
+
+/** What Invoke asks besides the function: its reservation, the gate that enforces it, its event-invoke config. */
+export interface InvokeSettings {
+  readonly concurrency: ConcurrencyService;
+  readonly gate: ConcurrencyGate;
+  readonly eventConfigs: EventInvokeConfigService;
+}
 
 /** §A7: asynchronous payloads are limited to 1 MB (the message's byte count is INFERRED from that). */
 export const MAX_EVENT_PAYLOAD = 1_048_576;
@@ -56,9 +68,14 @@ export function invokeHandlers(
   functions: FunctionService,
   executor: Executor,
   events: AsyncInvokeQueue,
+  settings: InvokeSettings,
 ): { Invoke: Handler } {
-  /** Runs one invocation; a runtime lamina cannot start becomes AWS's answer for it. */
+  /**
+   * Runs one invocation within the function's reserved concurrency (429 beyond it, §8 #66); a runtime lamina
+   * cannot start becomes AWS's answer for it.
+   */
   const run = async (view: FunctionView, requestId: string, payload: Buffer, clientContext?: string) => {
+    const release = settings.gate.enter(view.fn, await settings.concurrency.reservedFor(view.fn));
     try {
       return await executor.invoke(view.fn, {
         requestId,
@@ -82,6 +99,28 @@ export function invokeHandlers(
       }
       if (err instanceof DamagedCodeError) {
         throw new InvalidZipFileException(damagedCodeMessage(arnOf(view.fn), err));
+      }
+      throw err;
+    } finally {
+      release();
+    }
+  };
+
+  /** One attempt of an Event invocation: refused outright at reservation 0, throttled beyond it (§8 #66). */
+  const attempt = async (
+    view: FunctionView,
+    requestId: string,
+    payload: Buffer,
+    clientContext: string | undefined,
+  ): Promise<EventOutcome> => {
+    if ((await settings.concurrency.reservedFor(view.fn)) === 0) {
+      return "refused";
+    }
+    try {
+      return (await run(view, requestId, payload, clientContext)).functionError ? "failed" : "succeeded";
+    } catch (err) {
+      if (err instanceof TooManyRequestsException) {
+        return "throttled";
       }
       throw err;
     }
@@ -121,9 +160,13 @@ export function invokeHandlers(
       if (invocationType === "Event") {
         // The event runs under the request id the 202 answer carries, as on AWS.
         const requestId = call.ctx.requestId;
+        const config = await settings.eventConfigs.configFor(view.fn, view.qualifier ?? LATEST);
         events.push({
           requestId,
-          run: async () => !(await run(view, requestId, payload, clientContext)).functionError,
+          maximumRetryAttempts: config?.maximumRetryAttempts ?? EVENT_DEFAULTS.maximumRetryAttempts,
+          maximumEventAgeInSeconds:
+            config?.maximumEventAgeInSeconds ?? EVENT_DEFAULTS.maximumEventAgeInSeconds,
+          run: () => attempt(view, requestId, payload, clientContext),
         });
         return { status: 202, headers: { "X-Amz-Executed-Version": view.fn.qualifier } };
       }

@@ -1,7 +1,9 @@
 /**
  * Layer versions' wire shapes as AWS writes them. This is the one place layer records become JSON; key
  * order follows AWS's responses (`docs/reference/aws-layer-semantics.md` §2.3). Optional members that were
- * never given are absent; `[]` given stays `[]`; `Description` is `""` when not given (§1.2).
+ * never given are absent; `[]` given stays `[]`. `Description` never given is `""` in the Publish/Get answers
+ * but absent from list items (§1.2: moto's list test, recorded against AWS, expects no key; aws-cli#8894 shows
+ * AWS sending `null`, which SDKs read as absent).
  */
 import { layerArn, layerVersionArn, partitionOf, type LayerVersionRef } from "../../arn.js";
 import { codeSha256Of } from "../../domain/code.js";
@@ -11,7 +13,7 @@ import type { LayerVersion } from "../../storage/types.js";
 export interface LayerVersionsListItem {
   LayerVersionArn: string;
   Version: number;
-  Description: string;
+  Description?: string;
   CreatedDate: string;
   CompatibleRuntimes?: string[];
   LicenseInfo?: string;
@@ -77,7 +79,7 @@ export function toLayerVersionWire(
     },
     LayerArn: layerArn(ref),
     LayerVersionArn: layerVersionArn(ref),
-    Description: row.description,
+    Description: row.description ?? "",
     CreatedDate: row.createdDate,
     Version: row.version,
     ...optionalMembers(row),
@@ -89,7 +91,7 @@ export function toLayerVersionsListItem(row: LayerVersion): LayerVersionsListIte
   return {
     LayerVersionArn: layerVersionArn(refOf(row)),
     Version: row.version,
-    Description: row.description,
+    ...(row.description !== undefined && { Description: row.description }),
     CreatedDate: row.createdDate,
     ...optionalMembers(row),
   };

@@ -14,7 +14,7 @@ import { toLayerVersion, type LayerVersionRow, type StatementRow } from "../laye
 import type { PgDb } from "./db.js";
 
 const VERSION_COLUMNS = `
-  l.id AS layer_id, l.account_id, l.region, l.name, v.version, v.description, v.license_info,
+  l.id AS layer_id, l.account_id, l.region, l.name, v.version, v.description, v.description_given, v.license_info,
   v.compatible_runtimes, v.compatible_architectures, v.created_date, v.code_sha256, v.code_size,
   v.policy_revision_id`;
 
@@ -44,13 +44,14 @@ export class PgLayers implements LayerRepository {
       throw new Error("the layer upsert returned no row");
     }
     await this.db.query(
-      `INSERT INTO layer_versions (layer_id, version, description, license_info, compatible_runtimes,
-         compatible_architectures, created_date, code_sha256, code_size)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      `INSERT INTO layer_versions (layer_id, version, description, description_given, license_info,
+         compatible_runtimes, compatible_architectures, created_date, code_sha256, code_size)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [
         next.id,
         next.last_version,
-        v.description,
+        v.description ?? "",
+        v.description === undefined ? 0 : 1,
         v.licenseInfo ?? null,
         v.compatibleRuntimes ? JSON.stringify(v.compatibleRuntimes) : null,
         v.compatibleArchitectures ? JSON.stringify(v.compatibleArchitectures) : null,

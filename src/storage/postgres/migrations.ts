@@ -183,7 +183,39 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
   {
     version: 2,
-    name: "published function versions with their layer snapshots, and aliases (SQLite's migration 5)",
+    name: "reserved concurrency and event-invoke configs, kept beside their function (SQLite's 5)",
+    sql: `
+      -- Function-wide reserved concurrency (PutFunctionConcurrency); no row while none is set.
+      CREATE TABLE function_concurrency (
+        function_id INTEGER PRIMARY KEY REFERENCES functions (id) ON DELETE CASCADE,
+        reserved    INTEGER NOT NULL
+      );
+
+      -- Asynchronous-invocation settings per qualifier ($LATEST, a version, an alias). NULL: member not given.
+      CREATE TABLE function_event_invoke_configs (
+        function_id           INTEGER NOT NULL REFERENCES functions (id) ON DELETE CASCADE,
+        qualifier             TEXT NOT NULL,
+        maximum_retry_attempts INTEGER,
+        maximum_event_age     INTEGER,
+        on_success            TEXT,          -- JSON {"destination"?: arn}, NULL when OnSuccess was not given
+        on_failure            TEXT,          -- likewise for OnFailure
+        last_modified         BIGINT NOT NULL,  -- epoch milliseconds
+        PRIMARY KEY (function_id, qualifier)
+      );
+    `,
+  },
+  {
+    version: 3,
+    name: 'a layer version published without a Description is told apart from one published with ""',
+    sql: `
+      -- As SQLite's migration 6: the list operations leave Description out for versions published without one;
+      -- existing rows keep answering "".
+      ALTER TABLE layer_versions ADD COLUMN description_given INTEGER NOT NULL DEFAULT 1;
+    `,
+  },
+  {
+    version: 4,
+    name: "published function versions with their layer snapshots, and aliases (SQLite's migration 7)",
     sql: `
       ALTER TABLE functions ADD COLUMN last_version INTEGER NOT NULL DEFAULT 0;
 

@@ -14,7 +14,7 @@ import { toLayerVersion, type LayerVersionRow, type StatementRow } from "../laye
 import type { Db } from "./db.js";
 
 const VERSION_COLUMNS = `
-  l.id AS layer_id, l.account_id, l.region, l.name, v.version, v.description, v.license_info,
+  l.id AS layer_id, l.account_id, l.region, l.name, v.version, v.description, v.description_given, v.license_info,
   v.compatible_runtimes, v.compatible_architectures, v.created_date, v.code_sha256, v.code_size,
   v.policy_revision_id`;
 
@@ -31,9 +31,9 @@ function prepareStatements(db: Db) {
         ON CONFLICT (account_id, region, name) DO UPDATE SET last_version = last_version + 1
         RETURNING id, last_version`),
     insertVersion: q(`
-        INSERT INTO layer_versions (layer_id, version, description, license_info, compatible_runtimes,
-          compatible_architectures, created_date, code_sha256, code_size)
-        VALUES (@layerId, @version, @description, @licenseInfo, @compatibleRuntimes,
+        INSERT INTO layer_versions (layer_id, version, description, description_given, license_info,
+          compatible_runtimes, compatible_architectures, created_date, code_sha256, code_size)
+        VALUES (@layerId, @version, @description, @descriptionGiven, @licenseInfo, @compatibleRuntimes,
           @compatibleArchitectures, @createdDate, @sha256Hex, @codeSize)`),
     getVersion: q(`
         SELECT ${VERSION_COLUMNS} FROM layers l JOIN layer_versions v ON v.layer_id = l.id
@@ -82,7 +82,8 @@ export class SqliteLayers implements LayerRepository {
     this.s.insertVersion.run({
       layerId: next.id,
       version: next.last_version,
-      description: v.description,
+      description: v.description ?? "",
+      descriptionGiven: v.description === undefined ? 0 : 1,
       licenseInfo: v.licenseInfo ?? null,
       compatibleRuntimes: v.compatibleRuntimes ? JSON.stringify(v.compatibleRuntimes) : null,
       compatibleArchitectures: v.compatibleArchitectures ? JSON.stringify(v.compatibleArchitectures) : null,

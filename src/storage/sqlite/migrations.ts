@@ -197,6 +197,39 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
+    name: "reserved concurrency and event-invoke configs, kept beside their function",
+    sql: `
+      -- Function-wide reserved concurrency (PutFunctionConcurrency); no row while none is set.
+      CREATE TABLE function_concurrency (
+        function_id INTEGER PRIMARY KEY REFERENCES functions (id) ON DELETE CASCADE,
+        reserved    INTEGER NOT NULL
+      );
+
+      -- Asynchronous-invocation settings per qualifier ($LATEST, a version, an alias). NULL: member not given.
+      CREATE TABLE function_event_invoke_configs (
+        function_id           INTEGER NOT NULL REFERENCES functions (id) ON DELETE CASCADE,
+        qualifier             TEXT NOT NULL,
+        maximum_retry_attempts INTEGER,
+        maximum_event_age     INTEGER,
+        on_success            TEXT,          -- JSON {"destination"?: arn}, NULL when OnSuccess was not given
+        on_failure            TEXT,          -- likewise for OnFailure
+        last_modified         INTEGER NOT NULL,  -- epoch milliseconds
+        PRIMARY KEY (function_id, qualifier)
+      );
+    `,
+  },
+  {
+    version: 6,
+    name: 'a layer version published without a Description is told apart from one published with ""',
+    sql: `
+      -- ListLayerVersions and ListLayers leave Description out for versions published without one, while
+      -- Publish and Get answer "" (docs/reference/aws-layer-semantics.md §1.2). Rows from before this migration
+      -- cannot be told apart any more: they keep answering "" everywhere.
+      ALTER TABLE layer_versions ADD COLUMN description_given INTEGER NOT NULL DEFAULT 1;
+    `,
+  },
+  {
+    version: 7,
     name: "published function versions with their layer snapshots, and aliases",
     sql: `
       -- Version numbers are taken from here and never reused, as layer versions' are.
