@@ -9,11 +9,13 @@ import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
   DeleteLayerVersionCommand,
+  GetAccountSettingsCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
   ListFunctionsCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
+  PutFunctionEventInvokeConfigCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
   type LambdaClient,
@@ -184,6 +186,39 @@ describe("PublishVersion (§3.1)", () => {
       client.send(new PublishVersionCommand({ FunctionName: name })),
       notFound(fnArn(name)),
     );
+  });
+});
+
+describe("beside versions", () => {
+  it("every published version counts its code in AccountUsage (§3.1 #8)", async () => {
+    const account = "210987654321";
+    const other = lambdaClient(lamina.url, account);
+    const zip = await makeZip({ "main.py": handlerPy("one") });
+    await other.send(
+      new CreateFunctionCommand({
+        FunctionName: "counted",
+        Runtime: "python3.12",
+        Handler: "main.handler",
+        Role: `arn:aws:iam::${account}:role/lambda-role`,
+        Code: { ZipFile: zip },
+        Publish: true,
+      }),
+    );
+    const usage = (await other.send(new GetAccountSettingsCommand({}))).AccountUsage;
+    expect(usage).toEqual({ TotalCodeSize: 2 * zip.length, FunctionCount: 1 });
+  });
+
+  it("event-invoke configs accept a published version's qualifier (§9, qualifiers of §1.1)", async () => {
+    const name = randomName("fn");
+    await createPlain(name, { Publish: true });
+    const put = await client.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: name,
+        Qualifier: "1",
+        MaximumRetryAttempts: 0,
+      }),
+    );
+    expect(put.FunctionArn).toBe(fnArn(name, "1"));
   });
 });
 
