@@ -20,6 +20,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { closeSync, fdatasync as fdatasyncCallback, fdatasyncSync, openSync } from "node:fs";
 import { promisify } from "node:util";
 import type { Storage } from "../types.js";
+import { SqliteAliases } from "./aliases.js";
 import { SqliteCode } from "./code.js";
 import { SqliteCredentials } from "./credentials.js";
 import { openDatabase, syncAtCheckpointsOnly, type Db } from "./db.js";
@@ -55,6 +56,7 @@ function newBatch(): Batch {
 export class SqliteStorage implements Storage {
   readonly layers: SqliteLayers;
   readonly functions: SqliteFunctions;
+  readonly aliases: SqliteAliases;
   readonly functionSettings: SqliteFunctionSettings;
   readonly code: SqliteCode;
   readonly organizations: SqliteOrganizations;
@@ -81,6 +83,7 @@ export class SqliteStorage implements Storage {
       this.inChange.getStore() === undefined ? (this.batch ?? this.newestUnsynced) : undefined;
     this.layers = gated(new SqliteLayers(db), gate);
     this.functions = gated(new SqliteFunctions(db), gate);
+    this.aliases = gated(new SqliteAliases(db), gate);
     this.functionSettings = gated(new SqliteFunctionSettings(db), gate);
     this.code = gated(new SqliteCode(db), gate);
     this.organizations = gated(new SqliteOrganizations(db), gate);
