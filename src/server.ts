@@ -13,6 +13,7 @@ import { buildHandlers } from "./protocols/lambda/handlers.js";
 import { ProcessExecutor, type Executor } from "./execution/executor.js";
 import { CacheKeeper } from "./execution/cache-keeper.js";
 import { CodeCache } from "./execution/filesystem.js";
+import { FolderWatch } from "./execution/folder-watch.js";
 import { LogStore } from "./execution/logs.js";
 import { RuntimeCatalog } from "./execution/runtimes.js";
 import { NO_SANDBOX_EFFECTS, noSandboxReason, probeBwrap, type SandboxKind } from "./execution/sandbox.js";
@@ -136,7 +137,7 @@ async function assemble(
   const bus = new EventBus();
   // Code named by S3Bucket/S3Key: read from --s3-endpoint (AWS's S3 when unset), the S3 client loaded on first use.
   const s3Objects = new S3ObjectReader(config.s3Endpoint);
-  const s3Code = new S3CodeFetcher(s3Objects);
+  const s3Code = new S3CodeFetcher(s3Objects, config.hotReloadBucket);
   const layers = new LayerService(storage, code, s3Code, organizations, clock, bus);
   let endpointUrl = "";
   const { executor, sandbox, cache } = await createExecutor(config, integrity, log, () => endpointUrl, bus);
@@ -305,6 +306,7 @@ async function createExecutor(
     maxConcurrency: config.maxConcurrency,
     endpointUrl: endpoint,
     events,
+    folders: new FolderWatch(log),
   });
   return { executor, sandbox, cache };
 }

@@ -10,7 +10,12 @@ import {
   TooManyRequestsException,
 } from "../../errors.js";
 import { LATEST } from "../../arn.js";
-import { DamagedCodeError, type Executor, type InvokeResult } from "../../execution/executor.js";
+import {
+  DamagedCodeError,
+  MissingFolderError,
+  type Executor,
+  type InvokeResult,
+} from "../../execution/executor.js";
 import { RuntimeUnavailableError } from "../../execution/runtimes.js";
 import { logTail } from "../../execution/logs.js";
 import type { FunctionService, FunctionView } from "../../domain/functions/service.js";
@@ -41,6 +46,12 @@ const LOG_TYPES = ["None", "Tail"] as const;
 export function damagedCodeMessage(functionArn: string, err: DamagedCodeError): string {
   const what = err.layerArn === undefined ? `the code of function ${functionArn}` : `layer ${err.layerArn}`;
   return `Lambda could not unzip the deployment package: the stored bytes of ${what} are damaged (blob ${err.sha256Hex} no longer matches its SHA-256).`;
+}
+
+/** lamina's own Invoke error for folder code (the development loop) whose folder is gone; AWS has no folders. */
+export function missingFolderMessage(functionArn: string, err: MissingFolderError): string {
+  const what = err.layerArn === undefined ? `the code of function ${functionArn}` : `layer ${err.layerArn}`;
+  return `Lambda could not read the deployment package: ${err.folder}, the hot-reload folder of ${what}, does not exist. Invokes work again once it is back.`;
 }
 
 function header(call: Call, name: string): string | undefined {
@@ -99,6 +110,9 @@ export function invokeHandlers(
       }
       if (err instanceof DamagedCodeError) {
         throw new InvalidZipFileException(damagedCodeMessage(arnOf(view.fn), err));
+      }
+      if (err instanceof MissingFolderError) {
+        throw new InvalidZipFileException(missingFolderMessage(arnOf(view.fn), err));
       }
       throw err;
     } finally {
