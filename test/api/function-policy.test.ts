@@ -260,7 +260,8 @@ describe("RemovePermission and GetPolicy's 404s (#51, #52)", () => {
     const removed = await owner.send(new RemovePermissionCommand({ FunctionName: name, StatementId: "b" }));
     expect(removed.$metadata.httpStatusCode).toBe(204);
     const left = await owner.send(new GetPolicyCommand({ FunctionName: name }));
-    expect(JSON.parse(left.Policy ?? "").Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["a", "c"]);
+    const document = JSON.parse(left.Policy ?? "") as { Statement: { Sid: string }[] };
+    expect(document.Statement.map((s) => s.Sid)).toEqual(["a", "c"]);
     expect(left.RevisionId).not.toBe(full.RevisionId);
     await expectLambdaError(
       owner.send(
@@ -380,11 +381,16 @@ describe("another account's function, as its policy allows (§5.3)", () => {
     });
   });
 
-  const reads = (client: LambdaClient, functionName: string) => ({
-    "lambda:InvokeFunction": () => invoke(client, functionName, { from: "afar" }),
-    "lambda:GetFunction": () => client.send(new GetFunctionCommand({ FunctionName: functionName })),
-    "lambda:GetFunctionConfiguration": () =>
-      client.send(new GetFunctionConfigurationCommand({ FunctionName: functionName })),
+  /** Each action's call, answering what the test compares: the invoke's result, or the FunctionArn read. */
+  const reads = (client: LambdaClient, functionName: string): Record<string, () => Promise<unknown>> => ({
+    "lambda:InvokeFunction": async () => {
+      const out = await invoke(client, functionName, { from: "afar" });
+      return [out.status, out.payload, out.executedVersion];
+    },
+    "lambda:GetFunction": async () =>
+      (await client.send(new GetFunctionCommand({ FunctionName: functionName }))).Configuration?.FunctionArn,
+    "lambda:GetFunctionConfiguration": async () =>
+      (await client.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }))).FunctionArn,
   });
 
   const allowed: Record<string, readonly string[]> = {
@@ -404,17 +410,9 @@ describe("another account's function, as its policy allows (§5.3)", () => {
       const client = clients[account] ?? owner;
       for (const [action, call] of Object.entries(reads(client, arn))) {
         if (allowed[account]?.includes(action)) {
-          const out = await call();
-          if (action === "lambda:InvokeFunction") {
-            expect(out).toMatchObject({
-              status: 200,
-              payload: '{"echo": {"from": "afar"}}',
-              executedVersion: "$LATEST",
-            });
-          } else {
-            const configuration = "Configuration" in out ? out.Configuration : out;
-            expect(configuration?.FunctionArn).toBe(arn);
-          }
+          const expected =
+            action === "lambda:InvokeFunction" ? [200, '{"echo": {"from": "afar"}}', "$LATEST"] : arn;
+          expect(await call()).toEqual(expected);
         } else {
           await expectLambdaError(call(), {
             name: "AccessDeniedException",
