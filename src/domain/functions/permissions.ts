@@ -17,7 +17,8 @@ import type { RequestContext } from "../../identity/context.js";
 import type { OrganizationDirectory } from "../../identity/organizations.js";
 import type { FunctionPolicy, FunctionVersion, Storage } from "../../storage/types.js";
 import { policyDocument } from "../layers/policy.js";
-import { arnIn, findFunction, qualifierExists, resolveTarget } from "./lookup.js";
+import { arnIn, findFunction, resolveTarget } from "./lookup.js";
+import { FunctionResolver } from "./resolve.js";
 import {
   allowsCaller,
   buildStatement,
@@ -41,16 +42,25 @@ interface PolicyResource {
 /**
  * The policy resource a qualifier names on `fn`, undefined when the qualifier names nothing: the unqualified
  * function (and `$LATEST`, which runs under it) share one policy, each version and alias has its own (§5.2 #44,
- * #51). The one place that knows which qualifiers exist is `qualifierExists`.
+ * #51). Which qualifiers exist is the resolver's to say. Before a resource has a policy, AddPermission's RevisionId
+ * is checked against the resource's own: the function's, the version's, or the alias's (#49 records the alias's;
+ * the version's is INFERRED the same).
  */
 async function policyResource(
+  resolver: FunctionResolver,
+  ctx: RequestContext,
   fn: FunctionVersion,
   qualifier: string | undefined,
 ): Promise<PolicyResource | undefined> {
   if (qualifier === undefined || qualifier === LATEST) {
     return { key: UNQUALIFIED, revisionId: fn.revisionId };
   }
-  return (await qualifierExists(fn, qualifier)) ? { key: qualifier, revisionId: fn.revisionId } : undefined;
+  const found = await resolver.lookup(ctx, { name: fn.name, qualifier });
+  if (found.alias) {
+    return { key: found.alias.name, revisionId: found.alias.revisionId };
+  }
+  // A version's key is its number as ARNs write it; the resolver finds none for `01` or out-of-range numbers.
+  return found.version && { key: found.version.qualifier, revisionId: found.version.revisionId };
 }
 
 /** The statement JSON AddPermission answers. */
@@ -60,10 +70,14 @@ export interface AddedPermission {
 
 /** The policy operations of functions, and the cross-account check of reads and invokes. */
 export class FunctionPermissionService {
+  private readonly resolver: FunctionResolver;
+
   constructor(
     private readonly storage: Storage,
     private readonly organizations: OrganizationDirectory,
-  ) {}
+  ) {
+    this.resolver = new FunctionResolver(storage);
+  }
 
   /** The 404 for a qualifier that names nothing (#48): a missing alias, or a missing version. */
   private missingQualifier(ctx: RequestContext, name: string, qualifier: string): ResourceNotFoundException {
@@ -97,7 +111,7 @@ export class FunctionPermissionService {
           FUNCTION_LOOKUP_MESSAGES.notFound(arnIn(ctx, target.name, target.qualifier)),
         );
       }
-      const resource = await policyResource(fn, target.qualifier);
+      const resource = await policyResource(this.resolver, ctx, fn, target.qualifier);
       if (!resource) {
         throw this.missingQualifier(ctx, target.name, target.qualifier ?? LATEST);
       }
@@ -130,7 +144,7 @@ export class FunctionPermissionService {
   ): Promise<{ policy: string; revisionId: string }> {
     const target = resolveTarget(ctx, functionName, qualifier);
     const fn = await findFunction(this.storage, ctx, target.name);
-    const resource = fn && (await policyResource(fn, target.qualifier));
+    const resource = fn && (await policyResource(this.resolver, ctx, fn, target.qualifier));
     const policy = resource && (await this.storage.functionPolicies.get(fn.id, resource.key));
     if (!policy) {
       throw new ResourceNotFoundException(FUNCTION_POLICY_MESSAGES.noResource);
@@ -154,7 +168,7 @@ export class FunctionPermissionService {
           FUNCTION_POLICY_MESSAGES.noPolicyFound(arnIn(ctx, target.name, target.qualifier)),
         );
       }
-      const resource = await policyResource(fn, target.qualifier);
+      const resource = await policyResource(this.resolver, ctx, fn, target.qualifier);
       if (!resource) {
         throw this.missingQualifier(ctx, target.name, target.qualifier ?? LATEST);
       }
@@ -198,7 +212,7 @@ export class FunctionPermissionService {
     const owner: RequestContext = { ...ctx, accountId: parts.accountId };
     const qualifier = parts.qualifier ?? queryQualifier;
     const fn = await findFunction(this.storage, owner, parts.name);
-    const resource = fn && (await policyResource(fn, qualifier));
+    const resource = fn && (await policyResource(this.resolver, owner, fn, qualifier));
     const policy: FunctionPolicy | undefined =
       resource && (await this.storage.functionPolicies.get(fn.id, resource.key));
     if (await allowsCaller(policy, ctx, action, this.organizations)) {
