@@ -4,10 +4,13 @@
  */
 import {
   AddPermissionCommand,
+  CreateAliasCommand,
+  DeleteAliasCommand,
   DeleteFunctionCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
   GetPolicyCommand,
+  PublishVersionCommand,
   RemovePermissionCommand,
   type AddPermissionCommandInput,
   type LambdaClient,
@@ -341,6 +344,247 @@ describe("RemovePermission and GetPolicy's 404s (#51, #52)", () => {
       message: RESOURCE_NOT_FOUND,
     });
     await add({ FunctionName: name, StatementId: "gone" });
+  });
+});
+
+/** A function with version 1 published and alias `live` pointing at it. */
+async function versionedFunction(): Promise<{ name: string; version: string; alias: string }> {
+  const name = await newFunction();
+  const published = await owner.send(new PublishVersionCommand({ FunctionName: name }));
+  const alias = await owner.send(
+    new CreateAliasCommand({ FunctionName: name, Name: "live", FunctionVersion: "1" }),
+  );
+  return { name, version: published.RevisionId ?? "", alias: alias.RevisionId ?? "" };
+}
+
+/** The Sids of a resource's policy, or the 404's message when it has none. */
+async function sidsOf(FunctionName: string, Qualifier?: string): Promise<string[] | string> {
+  return owner.send(new GetPolicyCommand({ FunctionName, Qualifier })).then(
+    (out) => (JSON.parse(out.Policy ?? "{}") as { Statement: { Sid: string }[] }).Statement.map((s) => s.Sid),
+    (err: Error) => err.message,
+  );
+}
+
+describe("policies of versions and aliases (#44, #48, #49, #51)", () => {
+  it("keeps one policy per resource: the function, each version, each alias, with the same Sid on each", async () => {
+    const { name } = await versionedFunction();
+    const arn = arnOf(name);
+    const added = [
+      await add({ FunctionName: name, StatementId: "s3", Principal: "s3.amazonaws.com" }),
+      await add({ FunctionName: name, Qualifier: "1", StatementId: "s3", Principal: "s3.amazonaws.com" }),
+      await add({ FunctionName: `${name}:live`, StatementId: "s3", Principal: "s3.amazonaws.com" }),
+      await add({ FunctionName: `${arn}:live`, StatementId: "only-live", Principal: GRANTED }),
+    ];
+    const statement = (sid: string, principal: string, resource: string) =>
+      `{"Sid":"${sid}","Effect":"Allow","Principal":${principal},"Action":"lambda:InvokeFunction","Resource":"${resource}"}`;
+    const s3 = '{"Service":"s3.amazonaws.com"}';
+    const root = `{"AWS":"arn:aws:iam::${GRANTED}:root"}`;
+    expect(added.map((out) => [out.$metadata.httpStatusCode, out.Statement])).toEqual([
+      [201, statement("s3", s3, arn)],
+      [201, statement("s3", s3, `${arn}:1`)],
+      [201, statement("s3", s3, `${arn}:live`)],
+      [201, statement("only-live", root, `${arn}:live`)],
+    ]);
+    const policy = (statements: string[]) =>
+      `{"Version":"2012-10-17","Id":"default","Statement":[${statements.join(",")}]}`;
+    const read = async (input: { FunctionName: string; Qualifier?: string }) =>
+      (await owner.send(new GetPolicyCommand(input))).Policy;
+    expect(await read({ FunctionName: name })).toBe(policy([statement("s3", s3, arn)]));
+    expect(await read({ FunctionName: name, Qualifier: "$LATEST" })).toBe(policy([statement("s3", s3, arn)]));
+    expect(await read({ FunctionName: `${arn}:1` })).toBe(policy([statement("s3", s3, `${arn}:1`)]));
+    expect(await read({ FunctionName: name, Qualifier: "live" })).toBe(
+      policy([statement("s3", s3, `${arn}:live`), statement("only-live", root, `${arn}:live`)]),
+    );
+    await expectLambdaError(add({ FunctionName: name, Qualifier: "1", StatementId: "s3" }), {
+      name: "ResourceConflictException",
+      status: 409,
+      message: duplicateStatementId("s3"),
+    });
+
+    // Removing from the version leaves the function's and the alias's policies as they were.
+    await owner.send(new RemovePermissionCommand({ FunctionName: name, Qualifier: "1", StatementId: "s3" }));
+    expect(await sidsOf(name, "1")).toBe(RESOURCE_NOT_FOUND);
+    expect(await sidsOf(name)).toEqual(["s3"]);
+    expect(await sidsOf(name, "live")).toEqual(["s3", "only-live"]);
+    await expectLambdaError(
+      owner.send(new RemovePermissionCommand({ FunctionName: name, Qualifier: "1", StatementId: "s3" })),
+      { name: "ResourceNotFoundException", status: 404, message: NO_POLICY },
+    );
+    await expectLambdaError(
+      owner.send(new RemovePermissionCommand({ FunctionName: `${name}:live`, StatementId: "nope" })),
+      {
+        name: "ResourceNotFoundException",
+        status: 404,
+        message: "Statement nope is not found in resource policy.",
+      },
+    );
+  });
+
+  it("answers a version or alias that does not exist as AWS does", async () => {
+    const { name } = await versionedFunction();
+    const arn = arnOf(name);
+    for (const [input, message] of [
+      [{ FunctionName: name, Qualifier: "2" }, `Function not found: ${arn}:2`],
+      [{ FunctionName: `${arn}:2` }, `Function not found: ${arn}:2`],
+      [{ FunctionName: name, Qualifier: "dev" }, `Cannot find alias arn: ${arn}:dev`],
+    ] as const) {
+      await expectLambdaError(add(input), { name: "ResourceNotFoundException", status: 404, message });
+      await expectLambdaError(owner.send(new GetPolicyCommand(input)), {
+        name: "ResourceNotFoundException",
+        status: 404,
+        message: RESOURCE_NOT_FOUND,
+      });
+    }
+    await expectLambdaError(
+      owner.send(new RemovePermissionCommand({ FunctionName: name, Qualifier: "dev", StatementId: "s" })),
+      { name: "ResourceNotFoundException", status: 404, message: `Cannot find alias arn: ${arn}:dev` },
+    );
+  });
+
+  it("checks RevisionId against the version's or alias's own before a policy exists, then the policy's", async () => {
+    const { name, version, alias } = await versionedFunction();
+    const fn = await owner.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+    for (const [qualifier, own] of [
+      ["1", version],
+      ["live", alias],
+    ] as const) {
+      // Another resource's RevisionId is refused: the function's, and the alias's for the version and back.
+      for (const wrong of [fn.RevisionId, qualifier === "1" ? alias : version]) {
+        await expectLambdaError(add({ FunctionName: name, Qualifier: qualifier, RevisionId: wrong }), {
+          name: "PreconditionFailedException",
+          status: 412,
+          message: REVISION_MISMATCH,
+        });
+      }
+      await add({ FunctionName: name, Qualifier: qualifier, StatementId: "first", RevisionId: own });
+      const first = await owner.send(new GetPolicyCommand({ FunctionName: name, Qualifier: qualifier }));
+      expect(first.RevisionId).toMatch(UUID_RE);
+      expect(first.RevisionId).not.toBe(own);
+      await expectLambdaError(
+        add({ FunctionName: name, Qualifier: qualifier, StatementId: "second", RevisionId: own }),
+        { name: "PreconditionFailedException", status: 412, message: REVISION_MISMATCH },
+      );
+      await expectLambdaError(
+        owner.send(
+          new RemovePermissionCommand({
+            FunctionName: name,
+            Qualifier: qualifier,
+            StatementId: "first",
+            RevisionId: own,
+          }),
+        ),
+        { name: "PreconditionFailedException", status: 412, message: REVISION_MISMATCH },
+      );
+      await owner.send(
+        new RemovePermissionCommand({
+          FunctionName: name,
+          Qualifier: qualifier,
+          StatementId: "first",
+          RevisionId: first.RevisionId,
+        }),
+      );
+    }
+    // The unqualified function's policy was never touched.
+    expect(await sidsOf(name)).toBe(RESOURCE_NOT_FOUND);
+  });
+
+  it("lets a version's policy go with DeleteFunction Qualifier, an alias's with DeleteAlias", async () => {
+    const { name } = await versionedFunction();
+    const arn = arnOf(name);
+    for (const input of [
+      { FunctionName: name },
+      { FunctionName: name, Qualifier: "1" },
+      { FunctionName: `${name}:live` },
+    ]) {
+      await add({ ...input, StatementId: "kept-or-gone" });
+    }
+    await owner.send(new DeleteAliasCommand({ FunctionName: name, Name: "live" }));
+    await owner.send(new DeleteFunctionCommand({ FunctionName: name, Qualifier: "1" }));
+    expect(await sidsOf(name)).toEqual(["kept-or-gone"]);
+    await expectLambdaError(add({ FunctionName: name, Qualifier: "1", StatementId: "again" }), {
+      name: "ResourceNotFoundException",
+      status: 404,
+      message: `Function not found: ${arn}:1`,
+    });
+    // A new alias of the same name, on a new version, starts without a policy.
+    await owner.send(new PublishVersionCommand({ FunctionName: name, Description: "second" }));
+    await owner.send(new CreateAliasCommand({ FunctionName: name, Name: "live", FunctionVersion: "2" }));
+    expect(await sidsOf(name, "live")).toBe(RESOURCE_NOT_FOUND);
+    expect(await sidsOf(name, "2")).toBe(RESOURCE_NOT_FOUND);
+    await add({ FunctionName: name, Qualifier: "live", StatementId: "kept-or-gone" });
+    expect(await sidsOf(name, "live")).toEqual(["kept-or-gone"]);
+  });
+});
+
+describe("another account's version or alias, as that qualifier's own policy allows (§5.3)", () => {
+  let arn = "";
+
+  beforeAll(async () => {
+    const { name } = await versionedFunction();
+    arn = arnOf(name);
+    // The function lets GRANTED invoke; version 1 lets STRANGER invoke; alias live lets ORG_MEMBER read and invoke.
+    await add({ FunctionName: name, StatementId: "fn", Principal: GRANTED });
+    await add({ FunctionName: name, Qualifier: "1", StatementId: "v1", Principal: STRANGER });
+    await add({
+      FunctionName: `${name}:live`,
+      StatementId: "live",
+      Principal: ORG_MEMBER,
+      Action: "lambda:*",
+    });
+  });
+
+  const ran = async (client: LambdaClient, functionName: string, qualifier?: string) => {
+    const out = await invoke(client, functionName, { q: qualifier ?? "none" }, { Qualifier: qualifier });
+    return [out.status, out.executedVersion];
+  };
+
+  it("invokes version 1 only as version 1's policy allows; the function's grant does not reach it", async () => {
+    expect(await ran(stranger, `${arn}:1`)).toEqual([200, "1"]);
+    expect(await ran(stranger, arn, "1")).toEqual([200, "1"]);
+    expect(await ran(granted, arn)).toEqual([200, "$LATEST"]);
+    for (const [client, account, functionName, qualifier, resource] of [
+      [granted, GRANTED, `${arn}:1`, undefined, `${arn}:1`],
+      [granted, GRANTED, arn, "1", `${arn}:1`],
+      [member, ORG_MEMBER, `${arn}:1`, undefined, `${arn}:1`],
+      [stranger, STRANGER, arn, undefined, arn],
+      [stranger, STRANGER, `${arn}:$LATEST`, undefined, `${arn}:$LATEST`],
+    ] as const) {
+      await expectLambdaError(ran(client, functionName, qualifier), {
+        name: "AccessDeniedException",
+        status: 403,
+        message: accessDenied(account, resource, "InvokeFunction"),
+      });
+    }
+  });
+
+  it("reads and invokes alias live only as live's policy allows, whatever its version's policy says", async () => {
+    expect(await ran(member, `${arn}:live`)).toEqual([200, "1"]);
+    const got = await member.send(new GetFunctionCommand({ FunctionName: `${arn}:live` }));
+    expect([got.Configuration?.FunctionArn, got.Configuration?.Version]).toEqual([`${arn}:live`, "1"]);
+    const config = await member.send(
+      new GetFunctionConfigurationCommand({ FunctionName: arn, Qualifier: "live" }),
+    );
+    expect(config.FunctionArn).toBe(`${arn}:live`);
+    for (const [client, account] of [
+      [stranger, STRANGER],
+      [granted, GRANTED],
+    ] as const) {
+      await expectLambdaError(ran(client, `${arn}:live`), {
+        name: "AccessDeniedException",
+        status: 403,
+        message: accessDenied(account, `${arn}:live`, "InvokeFunction"),
+      });
+    }
+    await expectLambdaError(member.send(new GetFunctionCommand({ FunctionName: arn })), {
+      name: "AccessDeniedException",
+      status: 403,
+      message: accessDenied(ORG_MEMBER, arn, "GetFunction"),
+    });
+    await expectLambdaError(ran(member, `${arn}:missing`), {
+      name: "AccessDeniedException",
+      status: 403,
+      message: accessDenied(ORG_MEMBER, `${arn}:missing`, "InvokeFunction"),
+    });
   });
 });
 
