@@ -30,6 +30,7 @@ import { organizationsAdapter } from "./protocols/organizations/adapter.js";
 import { stsAdapter } from "./protocols/sts/adapter.js";
 import { Router } from "./protocols/lambda/router.js";
 import { LayerPermissionService } from "./domain/layers/permissions.js";
+import { FunctionPermissionService } from "./domain/functions/permissions.js";
 import {
   CombinedOrganizations,
   StaticOrganizations,
@@ -188,6 +189,7 @@ async function assemble(
     gate: new ConcurrencyGate(),
     eventConfigs: new EventInvokeConfigService(storage, clock),
     readOnlyConfigs: new ReadOnlyConfigs(storage),
+    permissions: new FunctionPermissionService(storage, organizations),
   });
 
   const locate = codeLocations(signer);

@@ -14,6 +14,8 @@ import type { EventInvokeConfigService } from "../../domain/functions/event-invo
 import type { ReadOnlyConfigs } from "../../domain/functions/read-only-configs.js";
 import type { TagService } from "../../domain/functions/tags.js";
 import type { ConcurrencyGate } from "../../domain/invoke/concurrency-gate.js";
+import type { FunctionPermissionService } from "../../domain/functions/permissions.js";
+import { permissionHandlers } from "./permissions.js";
 import { eventInvokeConfigHandlers } from "./event-invoke-configs.js";
 import { settingsHandlers } from "./settings.js";
 import { tagHandlers } from "./tags.js";
@@ -37,16 +39,18 @@ export interface Services {
   readonly gate: ConcurrencyGate;
   readonly eventConfigs: EventInvokeConfigService;
   readonly readOnlyConfigs: ReadOnlyConfigs;
+  readonly permissions: FunctionPermissionService;
 }
 
 /** The operations lamina implements, each with its handler. */
 export function implementedHandlers(services: Services): Partial<Record<OperationName, Handler>> {
   return {
     ...layerHandlers(services.layers, services.layerPermissions),
-    ...functionHandlers(services.functions, services.concurrency),
+    ...functionHandlers(services.functions, services.permissions, services.concurrency),
     ...versionHandlers(services.functions),
     ...aliasHandlers(services.functions.aliases),
     ...invokeHandlers(services.functions, services.executor, services.events, services),
+    ...permissionHandlers(services.permissions),
     ...tagHandlers(services.tags),
     ...settingsHandlers(services.concurrency, services.readOnlyConfigs),
     ...eventInvokeConfigHandlers(services.eventConfigs),

@@ -27,12 +27,15 @@ import { EVENT_DEFAULTS, type AsyncInvokeQueue, type EventOutcome } from "../../
 import type { ConcurrencyGate } from "../../domain/invoke/concurrency-gate.js";
 import type { ConcurrencyService } from "../../domain/functions/concurrency.js";
 import type { EventInvokeConfigService } from "../../domain/functions/event-invoke-configs.js";
+import type { FunctionPermissionService } from "../../domain/functions/permissions.js";
 
 /** What Invoke asks besides the function: its reservation, the gate that enforces it, its event-invoke config. */
 export interface InvokeSettings {
   readonly concurrency: ConcurrencyService;
   readonly gate: ConcurrencyGate;
   readonly eventConfigs: EventInvokeConfigService;
+  /** Lets a caller of another account invoke a function whose policy allows it. */
+  readonly permissions: FunctionPermissionService;
 }
 
 /** §A7: asynchronous payloads are limited to 1 MB (the message's byte count is INFERRED from that). */
@@ -164,8 +167,9 @@ export function invokeHandlers(
         );
       }
       const payload = payloadOf(call.rawBody);
+      const ctx = await settings.permissions.contextFor(call.ctx, name, qualifier, "lambda:InvokeFunction");
       // A version, $LATEST, or the version an alias's routing draws for this invoke.
-      const view = await functions.forInvoke(call.ctx, name, qualifier);
+      const view = await functions.forInvoke(ctx, name, qualifier);
       const clientContext =
         clientContextB64 === undefined ? undefined : Buffer.from(clientContextB64, "base64").toString("utf8");
       if (invocationType === "DryRun") {

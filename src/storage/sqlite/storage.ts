@@ -26,6 +26,7 @@ import { SqliteCredentials } from "./credentials.js";
 import { openDatabase, syncAtCheckpointsOnly, type Db } from "./db.js";
 import { SqliteFunctions } from "./functions.js";
 import { SqliteFunctionSettings } from "./function-settings.js";
+import { SqliteFunctionPolicies } from "./function-policies.js";
 import { SqliteLayers } from "./layers.js";
 import { SqliteOrganizations } from "./organizations.js";
 
@@ -58,6 +59,7 @@ export class SqliteStorage implements Storage {
   readonly functions: SqliteFunctions;
   readonly aliases: SqliteAliases;
   readonly functionSettings: SqliteFunctionSettings;
+  readonly functionPolicies: SqliteFunctionPolicies;
   readonly code: SqliteCode;
   readonly organizations: SqliteOrganizations;
   readonly credentials: SqliteCredentials;
@@ -85,6 +87,7 @@ export class SqliteStorage implements Storage {
     this.functions = gated(new SqliteFunctions(db), gate);
     this.aliases = gated(new SqliteAliases(db), gate);
     this.functionSettings = gated(new SqliteFunctionSettings(db), gate);
+    this.functionPolicies = gated(new SqliteFunctionPolicies(db), gate);
     this.code = gated(new SqliteCode(db), gate);
     this.organizations = gated(new SqliteOrganizations(db), gate);
     this.credentials = gated(new SqliteCredentials(db), gate);
