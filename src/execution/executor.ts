@@ -268,7 +268,10 @@ export class ProcessExecutor implements Executor {
     const folders = [fn.sha256Hex, ...fn.layers.map((l) => l.sha256Hex)]
       .map(folderOf)
       .filter((f) => f !== undefined);
-    await Promise.all(folders.map((f) => this.opts.folders?.watch(f)));
+    const watch = this.opts.folders;
+    if (watch) {
+      await Promise.all(folders.map((f) => watch.watch(f)));
+    }
     const stamp = this.opts.folders?.stamp(folders) ?? "";
     const [task, opt, waited] = await this.trees(fn);
     const tmp = join(this.opts.scratchDir, randomBytes(8).toString("hex"));
