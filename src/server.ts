@@ -41,6 +41,8 @@ import { BlobIntegrity } from "./storage/integrity.js";
 import { OrganizationsService } from "./domain/organizations/service.js";
 import { StsService } from "./identity/sts.js";
 import { LayerService } from "./domain/layers/service.js";
+import { VendorLayers } from "./domain/layers/vendor.js";
+import { applyLayerSources } from "./domain/layers/layer-sources.js";
 import { createLogger, wantsPretty } from "./log.js";
 import { lockDataDir, lockInstanceDir, type InstanceLock } from "./storage/instance-lock.js";
 import { startBanner } from "./banner.js";
@@ -138,6 +140,16 @@ async function assemble(
   const s3Objects = new S3ObjectReader(config.s3Endpoint);
   const s3Code = new S3CodeFetcher(s3Objects);
   const layers = new LayerService(storage, code, s3Code, organizations, clock, bus);
+  const vendor = new VendorLayers(storage, code, clock, bus);
+  try {
+    for (const applied of await applyLayerSources(vendor, config.layerSources)) {
+      log.info(applied, `layer source ${applied.arn} from ${applied.path}: ${applied.outcome}`);
+    }
+  } catch (err) {
+    s3Objects.close();
+    await backend.close();
+    throw err;
+  }
   let endpointUrl = "";
   const { executor, sandbox, cache } = await createExecutor(config, integrity, log, () => endpointUrl, bus);
   // After the blob sweep: cache entries of blobs that sweep removed are swept here too.
