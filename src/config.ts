@@ -116,7 +116,10 @@ export const ConfigSchema = z
         z.object({
           arn: z
             .string()
-            .regex(LAYER_VERSION_ARN_RE, "a layer version ARN arn:aws:lambda:<region>:<account>:layer:<name>:<version>"),
+            .regex(
+              LAYER_VERSION_ARN_RE,
+              "a layer version ARN arn:aws:lambda:<region>:<account>:layer:<name>:<version>",
+            ),
           path: z
             .string()
             .min(1, "a zip file or a folder after the =")

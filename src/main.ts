@@ -13,6 +13,7 @@ import {
 import { startLamina, VERSION } from "./server.js";
 import { checkDataDir } from "./check.js";
 import { layerUsage } from "./usage.js";
+import { importLayerCommand } from "./import-layer.js";
 
 const program = new Command()
   .name("lamina")
@@ -250,5 +251,7 @@ program
     }
     process.exitCode = result.exitCode;
   });
+
+program.addCommand(importLayerCommand());
 
 await program.parseAsync(process.argv);

@@ -207,7 +207,15 @@ async function assemble(
     adapters: [
       // Before laminaAdapter, which owns the rest of /_lamina/.
       uiAdapter({ explorer, streams, auth: config.auth, adminToken: config.adminToken, version: VERSION }),
-      laminaAdapter({ version: VERSION, blobs: integrity, signer, unavailable: () => backend.unavailable() }),
+      laminaAdapter({
+        version: VERSION,
+        blobs: integrity,
+        signer,
+        unavailable: () => backend.unavailable(),
+        vendor,
+        auth: config.auth,
+        adminToken: config.adminToken,
+      }),
       organizationsAdapter({ auth, organizations: new OrganizationsService(storage, clock), log }),
       stsAdapter({ auth, sts: new StsService(storage, clock), log }),
     ],
