@@ -43,6 +43,9 @@ export async function importLayer(opts: ImportOptions, io: ImportIo): Promise<nu
       `${opts.arn} is not a layer version ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)`,
     );
   }
+  // lamina supports Node 20 (package.json engines); the SDK's notice about its releases of 2027 would only bury
+  // the command's own output. A user who set the variable keeps their choice.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   // Loaded here, not at the top: `lamina serve` never pays for the SDK.
   const { GetLayerVersionByArnCommand, LambdaClient } = await import("@aws-sdk/client-lambda");
   const client = new LambdaClient({
