@@ -250,6 +250,18 @@ describe("lamina import-layer", () => {
     );
   });
 
+  it("the owner's next publish on the target takes the number after the imported ones (§1.1)", async () => {
+    const published = await lambdaClient(target.url, UPSTREAM_OWNER).send(
+      new PublishLayerVersionCommand({
+        LayerName: "shared-lib",
+        Content: { ZipFile: await makeZip({ "b.txt": "b" }) },
+      }),
+    );
+    expect(published.LayerVersionArn).toBe(
+      `arn:aws:lambda:${TEST_REGION}:${UPSTREAM_OWNER}:layer:shared-lib:3`,
+    );
+  });
+
   it("the endpoint refuses a body whose SHA-256 is not the claimed CodeSha256, storing nothing", async () => {
     const zip = await makeZip({ "a.txt": "a" });
     const claimed = codeSha256(Buffer.from("something else"));
