@@ -14,7 +14,7 @@ import {
 import { afterAll, describe, expect, it } from "vitest";
 import { expectLambdaError, lambdaClient } from "../helpers/clients.js";
 import { accessDenied } from "../helpers/aws-texts.js";
-import { createFunction, invoke, publishLayer } from "../helpers/invoke.js";
+import { createFunction, invoke, pollForAsync, publishLayer } from "../helpers/invoke.js";
 import { tmpDir } from "../helpers/server.js";
 import { codeSha256, makeZip } from "../helpers/zip.js";
 
@@ -191,6 +191,20 @@ describe("lamina serve --layer-source", () => {
       error: undefined,
       payload: '["powertools-1", "from-folder"]',
     });
+    // A folder source is served in place and watched: an edit reaches the next invokes, without a restart.
+    const folderVersion = await b.send(new GetLayerVersionByArnCommand({ Arn: FOLDER_LAYER }));
+    expect(folderVersion.Content).toMatchObject({
+      CodeSha256: "hot-reloading-hash-not-available",
+      CodeSize: 0,
+    });
+    writeFileSync(join(folder, "python", "folder_mod.py"), "VALUE = 'edited'\n");
+    const edited = await pollForAsync(
+      async () => (await invoke(b, "uses-vendor", {})).payload,
+      (p) => p === '["powertools-1", "edited"]',
+      5_000,
+    );
+    expect(edited).toBe('["powertools-1", "edited"]');
+    writeFileSync(join(folder, "python", "folder_mod.py"), "VALUE = 'from-folder'\n");
   });
 
   it("the 5-layer rule still applies with a vendor ARN", async () => {
@@ -212,7 +226,7 @@ describe("lamina serve --layer-source", () => {
 
   it("a restart with the same zip changes nothing; a changed zip replaces it, attached snapshots keep theirs", async () => {
     expect(await served.stop()).toBe(0);
-    // The flag is repeatable; a folder zipped again with the same files has the same bytes.
+    // The flag is repeatable; a folder source stays the same folder.
     served = await serve(dataDir, [
       "--layer-source",
       `${POWERTOOLS}=${zipPath}`,

@@ -17,7 +17,7 @@
 import { randomUUID } from "node:crypto";
 import { layerVersionArn, type LayerVersionRef } from "../../arn.js";
 import { InvalidParameterValueException, ResourceConflictException } from "../../errors.js";
-import type { CodeStore } from "../../storage/code.js";
+import { folderCode, type CodeStore } from "../../storage/code.js";
 import type { LayerVersion, PolicyStatement, Storage } from "../../storage/types.js";
 import { lambdaTimestamp, type Clock } from "../../util/clock.js";
 import type { EventBus } from "../../util/events.js";
@@ -42,7 +42,8 @@ export const VENDOR_MESSAGES = {
 /** A version to store under its own ARN. */
 export interface VendorVersionInput {
   readonly ref: LayerVersionRef;
-  readonly zip: Buffer;
+  /** The content: a zip's bytes, or a host folder served in place and reloaded on change (the development loop). */
+  readonly content: { readonly zip: Buffer } | { readonly folder: string };
   readonly description?: string | undefined;
   readonly licenseInfo?: string | undefined;
   readonly compatibleRuntimes?: readonly string[] | undefined;
@@ -72,11 +73,12 @@ export class VendorLayers {
     private readonly events?: EventBus,
   ) {}
 
-  /** Stores `input.zip` as the version `input.ref` (see the module's notes for an existing ARN). */
+  /** Stores `input.content` as the version `input.ref` (see the module's notes for an existing ARN). */
   async put(input: VendorVersionInput): Promise<VendorVersionResult> {
     const { ref } = input;
     const arn = layerVersionArn(ref);
-    const stored = await inspectZip(input.zip);
+    const content = input.content;
+    const stored = "folder" in content ? folderCode(content.folder) : await inspectZip(content.zip);
     if (input.expectedCodeSha256 !== undefined && input.expectedCodeSha256 !== stored.codeSha256) {
       throw new InvalidParameterValueException(
         VENDOR_MESSAGES.shaMismatch(input.expectedCodeSha256, stored.codeSha256),
@@ -93,7 +95,11 @@ export class VendorLayers {
       );
     }
     const createdDate = input.createdDate ?? lambdaTimestamp(this.clock());
-    await this.code.ingest(stored, input.zip);
+    if ("folder" in content) {
+      this.code.ingestFolder(content.folder);
+    } else {
+      await this.code.ingest(stored, content.zip);
+    }
     let result: VendorVersionResult;
     try {
       // Decided again inside the transaction: another writer may have put the same ARN meanwhile.

@@ -72,7 +72,7 @@ export async function putLayerVersion(
     }
     const result = await vendor.put({
       ref,
-      zip,
+      content: { zip },
       description: members.Description,
       licenseInfo: members.LicenseInfo,
       compatibleRuntimes: members.CompatibleRuntimes,
