@@ -10,6 +10,7 @@ import { PgCredentials } from "./credentials.js";
 import { PgDb } from "./db.js";
 import { PgFunctions } from "./functions.js";
 import { PgFunctionSettings } from "./function-settings.js";
+import { PgFunctionUrls } from "./function-urls.js";
 import { PgLayers } from "./layers.js";
 import { migrate } from "./migrations.js";
 import { PgOrganizations } from "./organizations.js";
@@ -19,6 +20,7 @@ export class PgStorage implements Storage {
   readonly layers: PgLayers;
   readonly functions: PgFunctions;
   readonly functionSettings: PgFunctionSettings;
+  readonly functionUrls: PgFunctionUrls;
   readonly code: PgCode;
   readonly organizations: PgOrganizations;
   readonly credentials: PgCredentials;
@@ -27,6 +29,7 @@ export class PgStorage implements Storage {
     this.layers = new PgLayers(db);
     this.functions = new PgFunctions(db);
     this.functionSettings = new PgFunctionSettings(db);
+    this.functionUrls = new PgFunctionUrls(db);
     this.code = new PgCode(db);
     this.organizations = new PgOrganizations(db);
     this.credentials = new PgCredentials(db);

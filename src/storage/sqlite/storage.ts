@@ -18,6 +18,7 @@ import { SqliteCredentials } from "./credentials.js";
 import { openDatabase, type Db } from "./db.js";
 import { SqliteFunctions } from "./functions.js";
 import { SqliteFunctionSettings } from "./function-settings.js";
+import { SqliteFunctionUrls } from "./function-urls.js";
 import { SqliteLayers } from "./layers.js";
 import { SqliteOrganizations } from "./organizations.js";
 
@@ -44,6 +45,7 @@ export class SqliteStorage implements Storage {
   readonly layers: SqliteLayers;
   readonly functions: SqliteFunctions;
   readonly functionSettings: SqliteFunctionSettings;
+  readonly functionUrls: SqliteFunctionUrls;
   readonly code: SqliteCode;
   readonly organizations: SqliteOrganizations;
   readonly credentials: SqliteCredentials;
@@ -59,6 +61,7 @@ export class SqliteStorage implements Storage {
     this.layers = gated(new SqliteLayers(db), gate);
     this.functions = gated(new SqliteFunctions(db), gate);
     this.functionSettings = gated(new SqliteFunctionSettings(db), gate);
+    this.functionUrls = gated(new SqliteFunctionUrls(db), gate);
     this.code = gated(new SqliteCode(db), gate);
     this.organizations = gated(new SqliteOrganizations(db), gate);
     this.credentials = gated(new SqliteCredentials(db), gate);
