@@ -4,29 +4,23 @@
  */
 import {
   InvalidRequestContentException,
-  InvalidRuntimeException,
-  InvalidZipFileException,
   RequestEntityTooLargeException,
   TooManyRequestsException,
 } from "../../errors.js";
 import { LATEST } from "../../arn.js";
-import { DamagedCodeError, type Executor, type InvokeResult } from "../../execution/executor.js";
-import { RuntimeUnavailableError } from "../../execution/runtimes.js";
 import { logTail } from "../../execution/logs.js";
 import type { FunctionService, FunctionView } from "../../domain/functions/service.js";
-import { arnOf } from "./function-shapes.js";
 import { checkNamespacedFunctionName } from "../../domain/functions/validate.js";
 import type { Call, Handler, Reply } from "./types.js";
 import { Constraint, Violations } from "../../validation.js";
 import { EVENT_DEFAULTS, type AsyncInvokeQueue, type EventOutcome } from "../../domain/invoke/async-queue.js";
-import type { ConcurrencyGate } from "../../domain/invoke/concurrency-gate.js";
+import type { Invoker } from "../../domain/invoke/invoker.js";
 import type { ConcurrencyService } from "../../domain/functions/concurrency.js";
 import type { EventInvokeConfigService } from "../../domain/functions/event-invoke-configs.js";
 
-/** What Invoke asks besides the function: its reservation, the gate that enforces it, its event-invoke config. */
+/** What Invoke asks besides the function: its reservation and its event-invoke config. */
 export interface InvokeSettings {
   readonly concurrency: ConcurrencyService;
-  readonly gate: ConcurrencyGate;
   readonly eventConfigs: EventInvokeConfigService;
 }
 
@@ -36,12 +30,6 @@ export const MAX_EVENT_PAYLOAD = 1_048_576;
 const MAX_CLIENT_CONTEXT = 3583;
 const INVOCATION_TYPES = ["Event", "RequestResponse", "DryRun"] as const;
 const LOG_TYPES = ["None", "Tail"] as const;
-
-/** The Invoke error for a function whose stored code or layer no longer matches its SHA-256. */
-export function damagedCodeMessage(functionArn: string, err: DamagedCodeError): string {
-  const what = err.layerArn === undefined ? `the code of function ${functionArn}` : `layer ${err.layerArn}`;
-  return `Lambda could not unzip the deployment package: the stored bytes of ${what} are damaged (blob ${err.sha256Hex} no longer matches its SHA-256).`;
-}
 
 function header(call: Call, name: string): string | undefined {
   const v = call.headers[name];
@@ -66,45 +54,13 @@ function payloadOf(body: Buffer): Buffer {
 /** Handler for Invoke. */
 export function invokeHandlers(
   functions: FunctionService,
-  executor: Executor,
+  invoker: Invoker,
   events: AsyncInvokeQueue,
   settings: InvokeSettings,
 ): { Invoke: Handler } {
-  /**
-   * Runs one invocation within the function's reserved concurrency (429 beyond it, §8 #66); a runtime lamina
-   * cannot start becomes AWS's answer for it.
-   */
-  const run = async (view: FunctionView, requestId: string, payload: Buffer, clientContext?: string) => {
-    const release = settings.gate.enter(view.fn, await settings.concurrency.reservedFor(view.fn));
-    try {
-      return await executor.invoke(view.fn, {
-        requestId,
-        payload,
-        clientContext,
-        invokedFunctionArn: arnOf(view.fn, view.qualifier),
-      });
-    } catch (err) {
-      if (err instanceof RuntimeUnavailableError && err.errorType === "Runtime.InvalidEntrypoint") {
-        const body = {
-          errorType: err.errorType,
-          errorMessage: `RequestId: ${requestId} Error: ${err.message}`,
-        };
-        return { payload: Buffer.from(JSON.stringify(body)), functionError: true, log: "" } as Pick<
-          InvokeResult,
-          "payload" | "functionError" | "log"
-        >;
-      }
-      if (err instanceof RuntimeUnavailableError) {
-        throw new InvalidRuntimeException(err.message);
-      }
-      if (err instanceof DamagedCodeError) {
-        throw new InvalidZipFileException(damagedCodeMessage(arnOf(view.fn), err));
-      }
-      throw err;
-    } finally {
-      release();
-    }
-  };
+  /** Runs one invocation through the shared path (reserved concurrency, executor, AWS's runtime errors). */
+  const run = (view: FunctionView, requestId: string, payload: Buffer, clientContext?: string) =>
+    invoker.run(view.fn, view.qualifier, requestId, payload, clientContext);
 
   /** One attempt of an Event invocation: refused outright at reservation 0, throttled beyond it (§8 #66). */
   const attempt = async (
