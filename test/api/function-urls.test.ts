@@ -89,6 +89,24 @@ def handler(event, context):
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(event)}
 `;
 
+/** The parts of the 2.0 event the tests read. */
+interface UrlEvent {
+  readonly rawPath: string;
+  readonly rawQueryString: string;
+  readonly cookies?: string[];
+  readonly headers: Record<string, string | undefined>;
+  readonly queryStringParameters?: Record<string, string>;
+  readonly requestContext: {
+    readonly accountId: string;
+    readonly authorizer?: { readonly iam: Record<string, unknown> };
+    readonly http: { readonly path: string };
+    readonly time: string;
+    readonly timeEpoch: unknown;
+  };
+  readonly body?: string;
+  readonly isBase64Encoded: boolean;
+}
+
 /** An HTTP answer with its headers as sent (repeated ones kept). */
 interface HttpAnswer {
   readonly status: number;
@@ -428,7 +446,7 @@ describe("serving a URL (§12)", () => {
     });
     expect(answer.status).toBe(200);
     const requestId = answer.headers["x-amzn-requestid"];
-    const event = JSON.parse(answer.body.toString()) as Record<string, any>;
+    const event = JSON.parse(answer.body.toString()) as UrlEvent;
     expect(Object.keys(event)).toEqual([
       "version",
       "routeKey",
@@ -496,7 +514,7 @@ describe("serving a URL (§12)", () => {
   });
 
   it("a GET without query, cookies or body leaves those keys out; a binary body arrives base64 (§12.4)", async () => {
-    const get = JSON.parse((await callUrl(lamina, functionUrl, "")).body.toString()) as Record<string, any>;
+    const get = JSON.parse((await callUrl(lamina, functionUrl, "")).body.toString()) as UrlEvent;
     expect(Object.keys(get)).toEqual([
       "version",
       "routeKey",
@@ -519,7 +537,7 @@ describe("serving a URL (§12)", () => {
       headers: { "content-type": "application/octet-stream" },
       body: bytes,
     });
-    const event = JSON.parse(bin.body.toString()) as Record<string, any>;
+    const event = JSON.parse(bin.body.toString()) as UrlEvent;
     expect([event.body, event.isBase64Encoded]).toEqual([bytes.toString("base64"), true]);
   });
 
@@ -572,7 +590,7 @@ describe("serving a URL (§12)", () => {
       "text",
       `${functionUrl}via/curl?x=1`,
     ]);
-    const event = JSON.parse(out) as Record<string, any>;
+    const event = JSON.parse(out) as UrlEvent;
     expect(event.rawPath).toBe("/via/curl");
     expect(event.body).toBe("text");
     expect(event.headers.host).toBe(new URL(functionUrl).host);
@@ -646,7 +664,7 @@ describe("the aws CLI flow", () => {
     expect(created.code, created.stderr).toBe(0);
     const out = JSON.parse(created.stdout) as { FunctionUrl: string; FunctionArn: string };
     expect(out.FunctionArn).toBe(fnArn(name));
-    const event = JSON.parse(await curl([`${out.FunctionUrl}hello?from=cli`])) as Record<string, any>;
+    const event = JSON.parse(await curl([`${out.FunctionUrl}hello?from=cli`])) as UrlEvent;
     expect([event.rawPath, event.queryStringParameters]).toEqual(["/hello", { from: "cli" }]);
 
     const got = await runAws(["lambda", "get-function-url-config", "--function-name", name], {
@@ -717,9 +735,9 @@ describe("AWS_IAM URLs on a strict server (§12.3)", () => {
       body,
     });
     expect(answer.status).toBe(200);
-    const event = JSON.parse(answer.body.toString()) as Record<string, any>;
+    const event = JSON.parse(answer.body.toString()) as UrlEvent;
     expect(event.requestContext.accountId).toBe(A);
-    expect(event.requestContext.authorizer.iam).toMatchObject({
+    expect(event.requestContext.authorizer?.iam).toMatchObject({
       accessKey: KEY,
       accountId: A,
       userArn: `arn:aws:iam::${A}:user/alice`,

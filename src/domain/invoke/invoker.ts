@@ -58,7 +58,10 @@ export class Invoker {
       });
     } catch (err) {
       if (err instanceof RuntimeUnavailableError && err.errorType === "Runtime.InvalidEntrypoint") {
-        const body = { errorType: err.errorType, errorMessage: `RequestId: ${requestId} Error: ${err.message}` };
+        const body = {
+          errorType: err.errorType,
+          errorMessage: `RequestId: ${requestId} Error: ${err.message}`,
+        };
         return { payload: Buffer.from(JSON.stringify(body)), functionError: true, log: "" };
       }
       if (err instanceof RuntimeUnavailableError) {

@@ -109,7 +109,11 @@ export class FunctionUrlService {
   }
 
   /** GetFunctionUrlConfig (#79, #84). */
-  async get(ctx: RequestContext, functionName: string, qualifier: string | undefined): Promise<FunctionUrlView> {
+  async get(
+    ctx: RequestContext,
+    functionName: string,
+    qualifier: string | undefined,
+  ): Promise<FunctionUrlView> {
     const t = this.target(ctx, functionName, qualifier);
     const fn = await this.existing(ctx, t.name, t.qualifier);
     const config = fn && (await this.storage.functionUrls.get(fn.id, t.qualifier));

@@ -86,7 +86,9 @@ function clfTime(date: Date): string {
 
 /** An X-Ray trace header as Lambda's front door adds it: `Root=1-<8 hex seconds>-<24 hex>`. */
 function traceId(now: Date): string {
-  const seconds = Math.floor(now.getTime() / 1000).toString(16).padStart(8, "0");
+  const seconds = Math.floor(now.getTime() / 1000)
+    .toString(16)
+    .padStart(8, "0");
   return `Root=1-${seconds}-${randomBytes(12).toString("hex")}`;
 }
 

@@ -96,7 +96,7 @@ export function mapFunctionResult(payload: Buffer): UrlResponse {
     return { status: 200, headers: [["Content-Type", JSON_TYPE]], body: payload };
   }
   if (value !== null && typeof value === "object" && !Array.isArray(value) && "statusCode" in value) {
-    return structured(value as Record<string, unknown>);
+    return structured(value);
   }
   let body: string;
   if (typeof value === "string") {
