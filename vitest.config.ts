@@ -7,6 +7,7 @@ import { defineConfig } from "vitest/config";
  */
 const TEAM_API_FILES = [
   "test/api/account-settings.test.ts",
+  "test/api/aliases.test.ts",
   "test/api/concurrency.test.ts",
   "test/api/cross-account.test.ts",
   "test/api/event-invoke-config.test.ts",
@@ -20,8 +21,9 @@ const TEAM_API_FILES = [
   "test/api/layers.test.ts",
   "test/api/numbering.test.ts",
   "test/api/paging.test.ts",
-  "test/api/tags.test.ts",
   "test/api/s3-code.test.ts",
+  "test/api/tags.test.ts",
+  "test/api/versions.test.ts",
 ];
 
 export default defineConfig({

@@ -29,6 +29,7 @@ import { explorer } from "./scenarios/explorer.js";
 import { getLayerVersion } from "./scenarios/get-layer-version.js";
 import { invokeColdWarm } from "./scenarios/invoke.js";
 import { invokeThroughput } from "./scenarios/invoke-throughput.js";
+import { invokeAlias } from "./scenarios/invoke-alias.js";
 import { listLarge } from "./scenarios/list-large.js";
 import { memory } from "./scenarios/memory.js";
 import { publish } from "./scenarios/publish.js";
@@ -45,6 +46,7 @@ const SCENARIOS: readonly Scenario[] = [
   explorer,
   invokeColdWarm,
   invokeThroughput,
+  invokeAlias,
   coldFloor,
   unpack,
   boto3EndToEnd,

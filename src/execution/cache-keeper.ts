@@ -13,13 +13,14 @@ import type { CodeCache } from "./filesystem.js";
 export const CACHE_SWEEP_INTERVAL_MS = 5_000;
 /** Changes arriving together share one sweep. */
 const SWEEP_DELAY_MS = 50;
+/** After the cache grew, a sweep waits this long, so a burst of uploads shares it. */
+const GROWTH_SWEEP_DELAY_MS = 1_000;
 
 const PREPARES = new Set(["layer-published", "function-created", "function-updated"]);
 const SWEEPS = new Set(["layer-deleted", "function-deleted", "function-updated"]);
 
 /** Unpacks new code at once and sweeps what nothing references. */
 export class CacheKeeper {
-  private readonly seen = new Set<string>();
   private readonly seenLists = new Set<string>();
   private sweeping: Promise<void> = Promise.resolve();
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -41,7 +42,6 @@ export class CacheKeeper {
   /** Start-up: forgets nothing that exists, removes what nothing references, and evicts down to the bound. */
   async start(): Promise<void> {
     const refs = await this.code.references();
-    refs.sha256s.forEach((sha) => this.seen.add(sha));
     refs.layerLists.forEach((list) => this.seenLists.add(list.join(",")));
     const removed = await this.cache.sweep(refs);
     if (removed > 0) {
@@ -63,50 +63,50 @@ export class CacheKeeper {
   }
 
   private heard(event: ChangeEvent): void {
-    if (PREPARES.has(event.kind)) {
-      this.preparing = this.preparing.then(() => this.prepareNew());
+    const code = event.code;
+    if (code && PREPARES.has(event.kind)) {
+      this.preparing = this.preparing.then(() => this.prepare([code.sha256Hex], code.layers));
     }
     if (SWEEPS.has(event.kind)) {
       this.scheduleSweep();
     }
   }
 
-  /** Starts unpacking every referenced zip and layer list not seen before; never waits for it to finish. */
-  private async prepareNew(): Promise<void> {
-    try {
-      const refs = await this.code.references();
-      const builds: Promise<unknown>[] = [];
-      for (const sha of refs.sha256s) {
-        if (!this.seen.has(sha)) {
-          this.seen.add(sha);
-          builds.push(this.cache.extracted(sha));
-        }
+  /**
+   * Starts unpacking zips and a layer list not seen before; never waits for it to finish. The change says what
+   * it references, so no event reads every reference (that made each CreateFunction cost O(all functions)).
+   */
+  private prepare(sha256s: readonly string[], layers: readonly string[] | undefined): void {
+    const builds: Promise<unknown>[] = [];
+    for (const sha of new Set([...sha256s, ...(layers ?? [])])) {
+      if (!this.cache.isReady(sha)) {
+        builds.push(this.cache.extracted(sha));
       }
-      for (const list of refs.layerLists) {
-        if (!this.seenLists.has(list.join(","))) {
-          this.seenLists.add(list.join(","));
-          // Only lists a few mounts cannot assemble need their merged tree on disk (always, without a sandbox).
-          builds.push(
-            this.cache.needsMergedTree(list).then((needed) => (needed ? this.cache.merged(list) : undefined)),
-          );
-        }
-      }
-      // Failures (a damaged blob) are the first invoke's to report, as the layer or code it is.
-      void Promise.allSettled(builds).then((results) => {
-        for (const r of results) {
-          if (r.status === "rejected") {
-            this.log.debug({ err: r.reason as unknown }, "unpacking ahead of the first invoke failed");
-          }
-        }
-        // The cache grew: a sweep applies --cache-size (and drops what was deleted while it was unpacked).
-        this.scheduleSweep();
-      });
-    } catch (err) {
-      this.log.warn({ err }, "could not read what to unpack");
     }
+    if (layers && layers.length > 0 && !this.seenLists.has(layers.join(","))) {
+      this.seenLists.add(layers.join(","));
+      // Only lists a few mounts cannot assemble need their merged tree on disk (always, without a sandbox).
+      builds.push(
+        this.cache.needsMergedTree(layers).then((needed) => (needed ? this.cache.merged(layers) : undefined)),
+      );
+    }
+    if (builds.length === 0) {
+      return;
+    }
+    // Failures (a damaged blob) are the first invoke's to report, as the layer or code it is.
+    void Promise.allSettled(builds).then((results) => {
+      for (const r of results) {
+        if (r.status === "rejected") {
+          this.log.debug({ err: r.reason as unknown }, "unpacking ahead of the first invoke failed");
+        }
+      }
+      // The cache grew: a sweep applies --cache-size (and drops what was deleted while it was unpacked). Not
+      // at once: a burst of creates shares one sweep, which reads every reference.
+      this.scheduleSweep(GROWTH_SWEEP_DELAY_MS);
+    });
   }
 
-  private scheduleSweep(): void {
+  private scheduleSweep(delayMs = SWEEP_DELAY_MS): void {
     if (this.sweepTimer !== undefined) {
       return;
     }
@@ -122,6 +122,6 @@ export class CacheKeeper {
           this.log.warn({ err }, "cache sweep failed");
         }
       });
-    }, SWEEP_DELAY_MS);
+    }, delayMs);
   }
 }

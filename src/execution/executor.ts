@@ -38,8 +38,8 @@ export interface InvokeResult extends InvokeOutcome {
 /** Runs functions. */
 export interface Executor {
   invoke(fn: FunctionVersion, request: InvokeRequest): Promise<InvokeResult>;
-  /** Stops every environment of a function (it changed or was deleted). */
-  retire(fn: FunctionIdentity): void;
+  /** Stops the idle environments of one version of a function (it changed), or of all its versions (deleted). */
+  retire(fn: FunctionIdentity & { readonly qualifier?: string }): void;
   /** Stops the environments still running an invocation, so each of those invokes answers now (shutdown). */
   stopInFlight(): void;
   close(): Promise<void>;
@@ -61,6 +61,11 @@ export type FunctionIdentity = Pick<FunctionVersion, "accountId" | "region" | "n
 /** The key of a function's pool of environments. */
 export function functionKey(fn: FunctionIdentity): string {
   return `${fn.accountId}/${fn.region}/${fn.name}`;
+}
+
+/** The key of one version's pool: each version (and `$LATEST`) runs its own code and layers, so warms its own. */
+function poolKey(fn: FunctionIdentity & { readonly qualifier: string }): string {
+  return `${functionKey(fn)}:${fn.qualifier}`;
 }
 
 /** What the process executor needs. */
@@ -113,7 +118,7 @@ export class ProcessExecutor implements Executor {
   }
 
   async invoke(fn: FunctionVersion, request: InvokeRequest): Promise<InvokeResult> {
-    const key = functionKey(fn);
+    const key = poolKey(fn);
     let pool = this.pools.get(key);
     if (!pool) {
       pool = { idle: [], busy: 0 };
@@ -277,8 +282,18 @@ export class ProcessExecutor implements Executor {
     return [task, opt, `LAMINA_NOTICE waited ${waitedMs} ms for ${what} to be unpacked`];
   }
 
-  retire(fn: FunctionIdentity): void {
-    this.retireKey(functionKey(fn));
+  retire(fn: FunctionIdentity & { readonly qualifier?: string }): void {
+    if (fn.qualifier !== undefined) {
+      this.retireKey(poolKey({ ...fn, qualifier: fn.qualifier }));
+      return;
+    }
+    // Names cannot contain ':', so this prefix is the function's pools and no other's.
+    const prefix = `${functionKey(fn)}:`;
+    for (const key of this.pools.keys()) {
+      if (key.startsWith(prefix)) {
+        this.retireKey(key);
+      }
+    }
   }
 
   private retireKey(key: string): void {

@@ -56,13 +56,16 @@ export interface FunctionLayer {
   readonly codeSize: number;
 }
 
-/** A function holding a layer version in its snapshot: who uses the version, and since when. */
+/** A function version holding a layer version in its snapshot: who uses the version, and since when. */
 export interface LayerUser {
-  /** The backend's id of the function: the paging position of `FunctionRepository.users`. */
+  /** The backend's id of the function. */
   readonly functionId: number;
+  /** The paging position of `FunctionRepository.users`: the function's id and the version, see `userPosition`. */
+  readonly position: number;
   readonly accountId: string;
   readonly region: string;
   readonly name: string;
+  /** `$LATEST` or the published version's number: which version of the function holds the layer. */
   readonly qualifier: string;
   /** When the function took this version into its snapshot (Lambda's timestamp format). */
   readonly attachedAt: string;
@@ -97,17 +100,53 @@ export interface FunctionFields {
   readonly tags: Readonly<Record<string, string>> | undefined;
 }
 
-/** One version of a function (today always `$LATEST`), with the layers it holds: what the executor runs. */
+/**
+ * One version of a function, with the layers it holds: what the executor runs. `$LATEST` is the editable one; a
+ * published version is a frozen copy of `$LATEST`'s members, code and layer snapshot (its `tags` are the
+ * function's, which belong to no version).
+ */
 export interface FunctionVersion extends FunctionFields {
-  /** The backend's id of the function. */
+  /** The backend's id of the function (the same for all its versions). */
   readonly id: number;
   readonly accountId: string;
   readonly region: string;
   readonly name: string;
-  /** The version's qualifier (`$LATEST`, later a number). */
+  /** The version's qualifier: `$LATEST`, or a published version's number as a string (`"1"`). */
   readonly qualifier: string;
   readonly layers: readonly FunctionLayer[];
 }
+
+/** What a published version takes of its own; everything else is copied from `$LATEST` as it is. */
+export interface PublishedFields {
+  readonly description: string;
+  readonly lastModified: string;
+  readonly revisionId: string;
+  /** A digest of `$LATEST`'s code and configuration when published: an unchanged `$LATEST` is not published again. */
+  readonly configSha256: string;
+}
+
+/** A function alias: a name pointing at a version, optionally sending a share of invokes to a second one. */
+export interface Alias {
+  readonly functionId: number;
+  readonly name: string;
+  /** `$LATEST` or a version number, as a string. */
+  readonly functionVersion: string;
+  readonly description: string;
+  readonly revisionId: string;
+  /** `RoutingConfig.AdditionalVersionWeights`: version → weight; undefined when none was given (or it was `{}`). */
+  readonly additionalVersionWeights: Readonly<Record<string, number>> | undefined;
+}
+
+/**
+ * The paging position of a function version in `FunctionRepository.users`: the function's id and the version
+ * (`$LATEST` counts as 0) in one number, ordered as (function, version). Exact while ids stay below 2^32.
+ */
+export function userPosition(functionId: number, version: number): number {
+  return functionId * POSITIONS_PER_FUNCTION + version;
+}
+
+/** The positions each function has in `userPosition`: its version numbers stay below this. */
+export const POSITIONS_PER_FUNCTION = 2 ** 21;
 
 /** A function's asynchronous-invocation settings for one qualifier (PutFunctionEventInvokeConfig). */
 export interface EventInvokeConfig {
@@ -268,14 +307,50 @@ export interface FunctionRepository {
   get(accountId: string, region: string, name: string): Promise<FunctionVersion | undefined>;
   /** Functions named after `after`, by name. */
   list(accountId: string, region: string, after: string, limit: number): Promise<FunctionVersion[]>;
-  /** Deletes a function and its layer references. */
+  /** Deletes a function and its layer references, with its published versions and aliases. */
   delete(id: number): Promise<void>;
+  /**
+   * Publishes `$LATEST` as the function's next version (numbers from 1, never reused): a copy of its members, code
+   * and layer snapshot, with the version's own `fields`.
+   */
+  publishVersion(id: number, fields: PublishedFields): Promise<FunctionVersion>;
+  /** A published version, if it exists. */
+  getVersion(id: number, version: number): Promise<FunctionVersion | undefined>;
+  /** Published versions numbered above `after`, ascending, at most `limit`. */
+  listVersions(id: number, after: number, limit: number): Promise<FunctionVersion[]>;
+  /** The highest-numbered published version still there, with the digest it was published with. */
+  lastPublished(id: number): Promise<{ version: number; configSha256: string } | undefined>;
+  /** Deletes a published version and its layer references; true when it existed. */
+  deleteVersion(id: number, version: number): Promise<boolean>;
   /** Functions per account and region, for the explorer's overview. */
   summary(): Promise<AccountRegionCount[]>;
-  /** Functions whose snapshot holds `layerVersionArn`, by id after `after`, at most `limit` (an indexed lookup). */
+  /**
+   * Function versions (`$LATEST` and published) whose snapshot holds `layerVersionArn`, by `position` after
+   * `after`, at most `limit` (an indexed lookup).
+   */
   users(layerVersionArn: string, after: number, limit: number): Promise<LayerUser[]>;
-  /** How many functions hold each of these layer version ARNs (absent ARNs count 0). */
+  /** How many function versions hold each of these layer version ARNs (absent ARNs count 0). */
   userCounts(layerVersionArns: readonly string[]): Promise<Record<string, number>>;
+}
+
+/** A function's aliases. Writes only inside `Storage.transaction`; they go with their function. */
+export interface AliasRepository {
+  /** Inserts an alias; throws when the name is taken. */
+  insert(alias: Alias): Promise<void>;
+  get(functionId: number, name: string): Promise<Alias | undefined>;
+  /** Aliases named after `after`, by name, at most `limit`; only those pointing at `functionVersion` if given. */
+  list(
+    functionId: number,
+    functionVersion: string | undefined,
+    after: string,
+    limit: number,
+  ): Promise<Alias[]>;
+  /** Rewrites an alias's members. */
+  update(alias: Alias): Promise<void>;
+  /** Deletes an alias; true when it existed. */
+  delete(functionId: number, name: string): Promise<boolean>;
+  /** The names of the aliases whose version or routing points at `version`. */
+  referencing(functionId: number, version: string): Promise<string[]>;
 }
 
 /** The reference-counted rows of stored code: a blob may go once no row references it. */
@@ -305,7 +380,10 @@ export interface CodeRepository {
   references(): Promise<CodeReferences>;
 }
 
-/** The blobs something references, and the ordered layer lists of every function (for merged `/opt` trees). */
+/**
+ * The blobs something references, and the ordered layer lists of every function version, published ones included
+ * (for merged `/opt` trees).
+ */
 export interface CodeReferences {
   readonly sha256s: ReadonlySet<string>;
   readonly layerLists: readonly (readonly string[])[];
@@ -458,6 +536,7 @@ export interface BlobStore {
 export interface Storage {
   readonly layers: LayerRepository;
   readonly functions: FunctionRepository;
+  readonly aliases: AliasRepository;
   readonly functionSettings: FunctionSettingsRepository;
   readonly functionUrls: FunctionUrlRepository;
   readonly code: CodeRepository;

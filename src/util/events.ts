@@ -30,6 +30,11 @@ export interface ChangeEvent {
   readonly status?: string;
   /** For `invoked` that failed: the error type (`Runtime.ExitError`, or the handler's error, e.g. `ValueError`). */
   readonly errorType?: string;
+  /**
+   * For a published layer or a created/updated function: the code it now runs on (the hex SHA-256 of its zip,
+   * then its layers' in order), so the extraction cache can unpack it without re-reading every reference.
+   */
+  readonly code?: { readonly sha256Hex: string; readonly layers?: readonly string[] };
 }
 
 /** A listener; it must not throw (a throwing one is dropped from the call, never from the bus). */

@@ -4,11 +4,14 @@
  * to HTTP responses, function errors, unknown URLs, CORS, both host forms, and AWS_IAM URLs on a strict server.
  */
 import {
+  CreateAliasCommand,
   CreateFunctionUrlConfigCommand,
+  DeleteAliasCommand,
   DeleteFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
   LambdaClient,
   ListFunctionUrlConfigsCommand,
+  PublishVersionCommand,
   UpdateFunctionUrlConfigCommand,
 } from "@aws-sdk/client-lambda";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -86,7 +89,8 @@ def handler(event, context):
         return {"statusCode": 200, "body": {"nested": [1, 2]}}
     if path == "/error":
         raise ValueError("boom")
-    return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(event)}
+    headers = {"Content-Type": "application/json", "X-Invoked-Arn": context.invoked_function_arn}
+    return {"statusCode": 200, "headers": headers, "body": json.dumps(event)}
 `;
 
 /** The parts of the 2.0 event the tests read. */
@@ -416,6 +420,61 @@ describe("URL config operations (§11)", () => {
       new CreateFunctionUrlConfigCommand({ FunctionName: name, AuthType: "NONE" }),
     );
     expect(second.FunctionUrl).not.toBe(first.FunctionUrl);
+  });
+});
+
+describe("alias URLs (§11 #81, #87, #88)", () => {
+  it("each alias has its own URL; List pages them all; Delete without Qualifier keeps the alias's", async () => {
+    const name = await newFunction("alias");
+    await client.send(new PublishVersionCommand({ FunctionName: name }));
+    await client.send(new CreateAliasCommand({ FunctionName: name, Name: "live", FunctionVersion: "1" }));
+    const own = await client.send(
+      new CreateFunctionUrlConfigCommand({ FunctionName: name, AuthType: "NONE" }),
+    );
+    const live = await client.send(
+      new CreateFunctionUrlConfigCommand({ FunctionName: name, Qualifier: "live", AuthType: "NONE" }),
+    );
+    expect(live.FunctionArn).toBe(fnArn(name, "live"));
+    expect(live.FunctionUrl).not.toBe(own.FunctionUrl);
+    await expectLambdaError(
+      client.send(new CreateFunctionUrlConfigCommand({ FunctionName: `${name}:live`, AuthType: "NONE" })),
+      { name: "ResourceConflictException", status: 409, message: exists(fnArn(name, "live")) },
+    );
+
+    const seen: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await client.send(
+        new ListFunctionUrlConfigsCommand({ FunctionName: name, MaxItems: 1, Marker: marker }),
+      );
+      expect(page.FunctionUrlConfigs).toHaveLength(1);
+      seen.push(page.FunctionUrlConfigs?.[0]?.FunctionArn ?? "");
+      marker = page.NextMarker;
+    } while (marker !== undefined);
+    expect(seen.sort()).toEqual([fnArn(name), fnArn(name, "live")].sort());
+
+    // The alias URL runs the alias's version, invoked under the alias's ARN.
+    const served = await callUrl(lamina, live.FunctionUrl ?? "", "echo");
+    expect(served.status).toBe(200);
+    expect(served.headers["x-invoked-arn"]).toBe(fnArn(name, "live"));
+
+    await client.send(new DeleteFunctionUrlConfigCommand({ FunctionName: name }));
+    const still = await client.send(
+      new GetFunctionUrlConfigCommand({ FunctionName: name, Qualifier: "live" }),
+    );
+    expect(still.FunctionUrl).toBe(live.FunctionUrl);
+
+    // Deleting the alias removes its URL.
+    await client.send(new DeleteAliasCommand({ FunctionName: name, Name: "live" }));
+    await expectLambdaError(
+      client.send(new GetFunctionUrlConfigCommand({ FunctionName: name, Qualifier: "live" })),
+      {
+        name: "ResourceNotFoundException",
+        status: 404,
+        message: NO_RESOURCE,
+      },
+    );
+    expect((await callUrl(lamina, live.FunctionUrl ?? "", "echo")).status).toBe(403);
   });
 });
 

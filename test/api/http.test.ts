@@ -32,11 +32,11 @@ describe("routing", () => {
   });
 
   it("answers operations not built yet with 501 naming the operation", async () => {
-    const res = await rawRequest(lamina.url, "GET", "/2015-03-31/functions/f/aliases");
+    const res = await rawRequest(lamina.url, "GET", "/2020-04-22/code-signing-configs");
     expect([res.status, res.errorType, JSON.parse(res.body)]).toEqual([
       501,
       "NotImplementedException",
-      { message: "lamina does not implement the ListAliases operation yet." },
+      { message: "lamina does not implement the ListCodeSigningConfigs operation yet." },
     ]);
   });
 });

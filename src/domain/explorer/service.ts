@@ -15,6 +15,7 @@ import {
 import { readInvocations } from "../../execution/log-reader.js";
 import type { OrganizationDirectory } from "../../identity/organizations.js";
 import type { BlobStore, FunctionVersion, LayerUser, PolicyStatement, Storage } from "../../storage/types.js";
+import { userPosition } from "../../storage/types.js";
 import type { ChangeEvent, EventBus } from "../../util/events.js";
 import { codeSha256Of } from "../code.js";
 import { allowsGetLayerVersion } from "../layers/policy.js";
@@ -137,7 +138,7 @@ export class ExplorerService {
     };
   }
 
-  /** A page of the functions holding a version, by function id after `after`. */
+  /** A page of the function versions holding a layer version, by paging position after `after`. */
   async users(arn: string, after: number, limit: number): Promise<UserPage> {
     const size = Math.max(1, Math.min(limit, MAX_USERS_PAGE));
     const { functions } = this.deps.storage;
@@ -148,7 +149,7 @@ export class ExplorerService {
     return {
       total,
       items: items.map(userView),
-      next: rows.length > size && last ? String(last.functionId) : null,
+      next: rows.length > size && last ? String(last.position) : null,
     };
   }
 
@@ -306,9 +307,9 @@ export class ExplorerService {
   private async attachTimes(fn: FunctionVersion): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     for (const l of fn.layers) {
-      // The user rows are ordered by function id: start just below this function's.
-      const [row] = await this.deps.storage.functions.users(l.arn, fn.id - 1, 1);
-      if (row && row.functionId === fn.id) {
+      // The user rows are ordered by (function, version): start just below this function's $LATEST.
+      const [row] = await this.deps.storage.functions.users(l.arn, userPosition(fn.id, 0) - 1, 1);
+      if (row && row.functionId === fn.id && row.qualifier === fn.qualifier) {
         out.set(l.arn, row.attachedAt);
       }
     }

@@ -11,7 +11,7 @@ import {
 import type { RequestContext } from "../../identity/context.js";
 import type { FunctionVersion, Storage } from "../../storage/types.js";
 import { arnIn, findFunction, resolveTarget } from "./lookup.js";
-import { FUNCTION_LOOKUP_MESSAGES } from "./service.js";
+import { FUNCTION_LOOKUP_MESSAGES, type FunctionChange } from "./service.js";
 
 /** AWS's default account limits (§7, from the documented GetAccountSettings answer). */
 export const ACCOUNT_LIMITS = {
@@ -44,7 +44,7 @@ export class ConcurrencyService {
   constructor(
     private readonly storage: Storage,
     /** Told when a function's reservation changes (its idle environments retire, so the cap holds at once). */
-    private readonly changed: (fn: FunctionVersion) => void = () => undefined,
+    private readonly changed: (fn: FunctionChange) => void = () => undefined,
   ) {}
 
   /** The unqualified function, or AWS's 404 (with `:$LATEST` when `latestInMessage`, as Put says it, §8 #63). */
@@ -76,7 +76,8 @@ export class ConcurrencyService {
       await this.storage.functionSettings.setReservedConcurrency(fn.id, value);
       return fn;
     });
-    this.changed(fn);
+    // The reservation is function-wide: every version's environments retire (no qualifier).
+    this.changed({ accountId: fn.accountId, region: fn.region, name: fn.name });
     return value;
   }
 
@@ -93,7 +94,8 @@ export class ConcurrencyService {
       await this.storage.functionSettings.setReservedConcurrency(fn.id, undefined);
       return fn;
     });
-    this.changed(fn);
+    // The reservation is function-wide: every version's environments retire (no qualifier).
+    this.changed({ accountId: fn.accountId, region: fn.region, name: fn.name });
   }
 
   /** The reservation of a function the caller already holds (GetFunction's `Concurrency`, Invoke's gate). */

@@ -72,7 +72,7 @@ export class EventInvokeConfigService {
     qualifier: string,
   ): Promise<FunctionVersion | undefined> {
     const fn = await findFunction(this.storage, ctx, name);
-    return fn && (await qualifierExists(fn, qualifier)) ? fn : undefined;
+    return fn && (await qualifierExists(this.storage, fn, qualifier)) ? fn : undefined;
   }
 
   /** PutFunctionEventInvokeConfig: replaces the qualifier's whole config (#68). */

@@ -27,7 +27,10 @@ export class ReadOnlyConfigs {
   ): Promise<AddressedFunction> {
     const target = resolveTarget(ctx, functionName, qualifier);
     const fn = await findFunction(this.storage, ctx, target.name);
-    if (!fn || (target.qualifier !== undefined && !(await qualifierExists(fn, target.qualifier)))) {
+    if (
+      !fn ||
+      (target.qualifier !== undefined && !(await qualifierExists(this.storage, fn, target.qualifier)))
+    ) {
       throw new ResourceNotFoundException(
         FUNCTION_LOOKUP_MESSAGES.notFound(arnIn(ctx, target.name, target.qualifier)),
       );

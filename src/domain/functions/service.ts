@@ -3,9 +3,8 @@
  * function keeps (`docs/reference/identity.md` §3). Texts: `docs/reference/aws-function-api.md` (section numbers below).
  */
 import { randomUUID } from "node:crypto";
-import { functionArn, LATEST, parseFunctionName, partitionOf } from "../../arn.js";
+import { functionArn, LATEST, partitionOf } from "../../arn.js";
 import {
-  AccessDeniedException,
   InvalidParameterValueException,
   PreconditionFailedException,
   RequestEntityTooLargeException,
@@ -28,6 +27,15 @@ import { inspectZip } from "../code.js";
 import { chooseSource, type CodeSourceInput, type S3CodeFetcher } from "../code-source.js";
 import type { LayerService } from "../layers/service.js";
 import { assertLayersStored, checkUnzippedTotal, resolveLayers } from "./layer-resolution.js";
+import {
+  FunctionResolver,
+  qualifierKind,
+  RESOLVE_MESSAGES,
+  versionNumber,
+  type FunctionTarget,
+} from "./resolve.js";
+import { AliasService } from "./aliases.js";
+import { publishLatest, VERSION_MESSAGES, VersionService } from "./versions.js";
 import { checkEnvironment, checkRuntime, FUNCTION_MESSAGES, type RuntimePolicy } from "./validate.js";
 
 /** Lambda's limit on a directly uploaded zip (§9). */
@@ -36,17 +44,15 @@ export const MAX_ZIPPED_SIZE = 52_428_800;
 /** AWS's texts for function lookups and updates. */
 export const FUNCTION_LOOKUP_MESSAGES = {
   /** §1: the ARN carries the qualifier only when one was asked for. */
-  notFound: (arn: string) => `Function not found: ${arn}`,
+  notFound: RESOLVE_MESSAGES.notFound,
   /** §6. */
-  otherRegion: (arnRegion: string, region: string) =>
-    `Functions from '${arnRegion}' are not reachable in this region ('${region}')`,
+  otherRegion: RESOLVE_MESSAGES.otherRegion,
   /** §2 (sic: "exist"). */
   alreadyExists: (name: string) => `Function already exist: ${name}`,
   /** §7. */
-  revisionMismatch:
-    "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+  revisionMismatch: VERSION_MESSAGES.revisionMismatch,
   /** §1. */
-  qualifierMismatch: "The derived qualifier from the function name does not match the specified qualifier.",
+  qualifierMismatch: RESOLVE_MESSAGES.qualifierMismatch,
   /** §1. */
   deleteLatest: `${LATEST} version cannot be deleted without deleting the function.`,
   /** §9. */
@@ -55,8 +61,9 @@ export const FUNCTION_LOOKUP_MESSAGES = {
 
 /** A function version as a caller addressed it. */
 export interface FunctionView {
+  /** The version addressed (for an alias, its target; for an invoke, the version the routing chose). */
   readonly fn: FunctionVersion;
-  /** The qualifier the caller named, echoed in `FunctionArn`. */
+  /** The qualifier the caller named, echoed in `FunctionArn` (a version, `$LATEST` or an alias name). */
   readonly qualifier?: string | undefined;
 }
 
@@ -85,6 +92,8 @@ export interface CreateInput {
   readonly architectures: readonly string[] | undefined;
   readonly ephemeralStorage: number | undefined;
   readonly loggingConfig: Readonly<Record<string, string>> | undefined;
+  /** Publish version 1 with the function (§3.2 #10). */
+  readonly publish?: boolean;
 }
 
 /** UpdateFunctionConfiguration's members after validation; undefined leaves a member as it is. */
@@ -100,17 +109,24 @@ export interface CodeUpdate {
   readonly architectures: readonly string[] | undefined;
   readonly dryRun: boolean;
   readonly revisionId: string | undefined;
+  /** Publish a version of the new code (§3.2 #11). */
+  readonly publish?: boolean;
 }
 
-/** What a FunctionName addresses, once checked against the caller. */
-interface FunctionTarget {
-  readonly name: string;
-  readonly qualifier: string | undefined;
-}
+/** Which function changed: one version of it, or (no qualifier) all of it. */
+export type FunctionChange = Pick<FunctionVersion, "accountId" | "region" | "name"> & {
+  readonly qualifier?: string;
+};
 
 /** Functions' rules over their store. */
 export class FunctionService {
   private readonly store: FunctionRepository;
+  /** Resolves FunctionName and Qualifier for every function operation (and for services built on functions). */
+  readonly resolver: FunctionResolver;
+  /** PublishVersion, ListVersionsByFunction and deleting versions. */
+  readonly versions: VersionService;
+  /** The alias operations. */
+  readonly aliases: AliasService;
 
   constructor(
     private readonly storage: Storage,
@@ -120,56 +136,36 @@ export class FunctionService {
     private readonly layers: LayerService,
     private readonly clock: Clock,
     private readonly runtimePolicy: RuntimePolicy,
-    /** Told when a function's configuration or code changes or it is deleted (its environments retire). */
-    private readonly changed: (fn: FunctionVersion) => void = () => undefined,
+    /**
+     * Told when a version of a function changes or is deleted (its environments retire); without a qualifier, the
+     * whole function was deleted.
+     */
+    private readonly changed: (fn: FunctionChange) => void = () => undefined,
     /** Told of each create, update and delete (the explorer's live updates). */
     private readonly events?: EventBus,
   ) {
     this.store = storage.functions;
+    this.resolver = new FunctionResolver(storage);
+    this.versions = new VersionService(storage, this.resolver, clock);
+    this.aliases = new AliasService(storage, this.resolver);
   }
 
-  /**
-   * Resolves a FunctionName in the caller's account and region: another region's ARN is unreachable (404),
-   * another account's is denied with AWS's null message (§6); a qualifier may come from the name or the query,
-   * but they must agree (§1).
-   */
   private target(ctx: RequestContext, functionName: string, queryQualifier?: string): FunctionTarget {
-    const parts = parseFunctionName(functionName);
-    if (!parts) {
-      throw new ResourceNotFoundException(FUNCTION_LOOKUP_MESSAGES.notFound(this.arn(ctx, functionName)));
-    }
-    if (parts.region !== undefined && parts.region !== ctx.region) {
-      throw new ResourceNotFoundException(FUNCTION_LOOKUP_MESSAGES.otherRegion(parts.region, ctx.region));
-    }
-    if (parts.accountId !== undefined && parts.accountId !== ctx.accountId) {
-      throw new AccessDeniedException(null);
-    }
-    if (parts.qualifier !== undefined && queryQualifier !== undefined && parts.qualifier !== queryQualifier) {
-      throw new InvalidParameterValueException(FUNCTION_LOOKUP_MESSAGES.qualifierMismatch);
-    }
-    return { name: parts.name, qualifier: parts.qualifier ?? queryQualifier };
+    return this.resolver.target(ctx, functionName, queryQualifier);
   }
 
   private arn(ctx: RequestContext, name: string, qualifier?: string): string {
-    return functionArn(
-      { partition: ctx.partition, region: ctx.region, accountId: ctx.accountId, name },
-      qualifier,
-    );
+    return this.resolver.arn(ctx, name, qualifier);
   }
 
-  /** The function's $LATEST, or AWS's 404 (qualified as asked when `echoQualifier`). */
-  private async existing(
-    ctx: RequestContext,
-    target: FunctionTarget,
-    echoQualifier: boolean,
-  ): Promise<FunctionVersion> {
+  /**
+   * The $LATEST an update changes, or AWS's unqualified 404. The updates take no qualifier; a name qualified with
+   * anything but `$LATEST` addresses no editable version.
+   */
+  private async existing(ctx: RequestContext, target: FunctionTarget): Promise<FunctionVersion> {
     const fn = await this.store.get(ctx.accountId, ctx.region, target.name);
-    const shown = echoQualifier ? target.qualifier : undefined;
-    // Only $LATEST exists: lamina does not publish versions or aliases.
     if (!fn || (target.qualifier !== undefined && target.qualifier !== LATEST)) {
-      throw new ResourceNotFoundException(
-        FUNCTION_LOOKUP_MESSAGES.notFound(this.arn(ctx, target.name, shown)),
-      );
+      throw new ResourceNotFoundException(FUNCTION_LOOKUP_MESSAGES.notFound(this.arn(ctx, target.name)));
     }
     return fn;
   }
@@ -250,7 +246,9 @@ export class FunctionService {
         // it was resolved is refused, never attached as a reference to bytes that are gone.
         await assertLayersStored(this.code, layers);
         await this.code.register(stored);
-        return this.store.insert(ctx.accountId, ctx.region, name, fields, layers);
+        const latest = await this.store.insert(ctx.accountId, ctx.region, name, fields, layers);
+        // §3.2 #10: the answer shows version 1, under the unqualified ARN.
+        return input.publish ? publishLatest(this.storage, latest, undefined, fields.lastModified) : latest;
       });
       this.emit("function-created", fn);
       return { fn };
@@ -267,10 +265,20 @@ export class FunctionService {
     return fn;
   }
 
-  /** GetFunction / GetFunctionConfiguration. */
+  /** GetFunction / GetFunctionConfiguration: `$LATEST`, a version, or an alias's version (§3.3, §4.2 #34). */
   async get(ctx: RequestContext, functionName: string, qualifier: string | undefined): Promise<FunctionView> {
-    const target = this.target(ctx, functionName, qualifier);
-    return { fn: await this.existing(ctx, target, true), qualifier: target.qualifier };
+    const resolved = await this.resolver.resolve(ctx, functionName, qualifier);
+    return { fn: resolved.version, qualifier: resolved.target.qualifier };
+  }
+
+  /** What one Invoke runs: the version addressed, or the one an alias's routing draws (§3.3 #17, §4.3 #41). */
+  async forInvoke(
+    ctx: RequestContext,
+    functionName: string,
+    qualifier: string | undefined,
+  ): Promise<FunctionView> {
+    const resolved = await this.resolver.resolve(ctx, functionName, qualifier);
+    return { fn: await this.resolver.route(resolved), qualifier: resolved.target.qualifier };
   }
 
   /** ListFunctions: the caller's functions in its region, by name, at most 50 a page (§11). */
@@ -298,7 +306,7 @@ export class FunctionService {
   ): Promise<FunctionView> {
     const target = this.target(ctx, functionName);
     const fn = await this.storage.transaction(async () => {
-      const before = await this.existing(ctx, target, false);
+      const before = await this.existing(ctx, target);
       this.checkRevision(before, update.revisionId);
       checkRuntime(update.runtime, this.runtimePolicy);
       checkEnvironment(update.environment);
@@ -345,13 +353,13 @@ export class FunctionService {
   /** UpdateFunctionCode: new code (or, with DryRun, only its checks). */
   async updateCode(ctx: RequestContext, functionName: string, update: CodeUpdate): Promise<FunctionView> {
     const target = this.target(ctx, functionName);
-    const before = await this.existing(ctx, target, false);
+    const before = await this.existing(ctx, target);
     this.checkRevision(before, update.revisionId);
     const stored = await this.readCode(ctx, update.code, update.dryRun);
     try {
       const fn = await this.storage.transaction(async () => {
         // Re-read: another update may have committed while the zip was being stored.
-        const current = await this.existing(ctx, target, false);
+        const current = await this.existing(ctx, target);
         this.checkRevision(current, update.revisionId);
         await checkUnzippedTotal(
           this.code,
@@ -359,7 +367,7 @@ export class FunctionService {
           current.layers.map((l) => l.sha256Hex),
         );
         if (update.dryRun) {
-          return current;
+          return { latest: current, published: undefined };
         }
         await this.code.register(stored);
         await this.store.update(current.id, {
@@ -370,14 +378,20 @@ export class FunctionService {
           lastModified: lambdaTimestamp(this.clock()),
           revisionId: randomUUID(),
         });
-        return this.mustGet(ctx, current.name);
+        const latest = await this.mustGet(ctx, current.name);
+        // §3.2 #11: the answer is the new version's, qualified.
+        const published =
+          update.publish === true
+            ? await publishLatest(this.storage, latest, undefined, latest.lastModified)
+            : undefined;
+        return { latest, published };
       });
       await this.code.collect();
       if (!update.dryRun) {
-        this.changed(fn);
-        this.emit("function-updated", fn);
+        this.changed(fn.latest);
+        this.emit("function-updated", fn.latest);
       }
-      return { fn };
+      return fn.published ? { fn: fn.published, qualifier: fn.published.qualifier } : { fn: fn.latest };
     } finally {
       if (!update.dryRun) {
         await this.code.release(stored);
@@ -385,11 +399,19 @@ export class FunctionService {
     }
   }
 
-  /** DeleteFunction: the function and its layer references; blobs nobody else uses go with them. */
+  /**
+   * DeleteFunction: without a qualifier, the function with its versions, aliases and layer references (blobs
+   * nobody else uses go with them); with a version number, that version (§3.4).
+   */
   async delete(ctx: RequestContext, functionName: string, qualifier: string | undefined): Promise<void> {
     const target = this.target(ctx, functionName, qualifier);
-    if (target.qualifier === LATEST) {
+    const kind = target.qualifier === undefined ? undefined : qualifierKind(target.qualifier);
+    if (kind === "latest") {
       throw new InvalidParameterValueException(FUNCTION_LOOKUP_MESSAGES.deleteLatest);
+    }
+    if (kind === "alias") {
+      // §3.4 #22: refused before the lookup, a missing function included.
+      throw new InvalidParameterValueException(VERSION_MESSAGES.aliasDeletion);
     }
     const fn = await this.store.get(ctx.accountId, ctx.region, target.name);
     if (!fn) {
@@ -397,19 +419,38 @@ export class FunctionService {
       throw new ResourceNotFoundException(FUNCTION_LOOKUP_MESSAGES.notFound(this.arn(ctx, target.name)));
     }
     if (target.qualifier !== undefined) {
-      throw new ResourceNotFoundException(
-        FUNCTION_LOOKUP_MESSAGES.notFound(this.arn(ctx, target.name, target.qualifier)),
-      );
+      const version = versionNumber(target.qualifier);
+      // §3.4 #19: a version that does not exist is deleted as well (nothing happens).
+      const deleted =
+        version !== undefined &&
+        (await this.storage.transaction(async () => {
+          const latest = await this.store.get(ctx.accountId, ctx.region, target.name);
+          return latest !== undefined && this.versions.deleteVersion(latest, version);
+        }));
+      if (deleted) {
+        await this.code.collect();
+        this.changed({
+          accountId: fn.accountId,
+          region: fn.region,
+          name: fn.name,
+          qualifier: target.qualifier,
+        });
+      }
+      return;
     }
     await this.storage.transaction(() => this.store.delete(fn.id));
     await this.code.collect();
-    this.changed(fn);
+    this.changed({ accountId: fn.accountId, region: fn.region, name: fn.name });
     this.emit("function-deleted", fn);
   }
 
   private emit(kind: ChangeKind, fn: FunctionVersion): void {
     const arn = functionArn({ ...fn, partition: partitionOf(fn.region) });
-    this.events?.emit({ kind, arn, accountId: fn.accountId, region: fn.region });
+    const code =
+      kind === "function-deleted"
+        ? undefined
+        : { sha256Hex: fn.sha256Hex, layers: fn.layers.map((l) => l.sha256Hex) };
+    this.events?.emit({ kind, arn, accountId: fn.accountId, region: fn.region, ...(code && { code }) });
   }
 
   private checkRevision(fn: FunctionVersion, revisionId: string | undefined): void {

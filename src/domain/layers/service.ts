@@ -117,6 +117,7 @@ export class LayerService {
         arn: layerVersionArn({ ...ref, version: published.version }),
         accountId: ref.accountId,
         region: ref.region,
+        code: { sha256Hex: stored.sha256Hex },
       });
       return published;
     } finally {

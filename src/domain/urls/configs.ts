@@ -11,7 +11,7 @@ import { decodeMarker, encodeMarker } from "../../util/marker.js";
 import { Violations } from "../../validation.js";
 import { arnIn, findFunction, resolveTarget } from "../functions/lookup.js";
 import { newUrlId } from "./address.js";
-import { resolveUrlQualifier } from "./qualifier.js";
+import { urlTargetExists } from "./qualifier.js";
 
 /** AWS's texts for URL configs (§11). */
 export const FUNCTION_URL_MESSAGES = {
@@ -73,7 +73,7 @@ export class FunctionUrlService {
     qualifier: string | undefined,
   ): Promise<FunctionVersion | undefined> {
     const fn = await findFunction(this.storage, ctx, name);
-    return fn && (await resolveUrlQualifier(this.storage, fn, qualifier)) ? fn : undefined;
+    return fn && (await urlTargetExists(this.storage, fn, qualifier)) ? fn : undefined;
   }
 
   /** CreateFunctionUrlConfig (#78, #82). */

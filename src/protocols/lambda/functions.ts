@@ -113,7 +113,7 @@ export function functionHandlers(
       const code = readCode(v, codeBody, "code.");
       checkConfiguration(v, config);
       checkLayerList(v, config.layers);
-      booleanMember(call.body, "Publish");
+      const publish = booleanMember(call.body, "Publish") ?? false;
       const packageType = stringMember(call.body, "PackageType");
       if (packageType !== undefined && packageType !== "Zip" && packageType !== "Image") {
         v.add(packageType, "packageType", Constraint.enumSet(["Zip", "Image"]));
@@ -130,6 +130,7 @@ export function functionHandlers(
         role: config.role ?? "",
         code,
         tags,
+        publish,
       });
       return { body: configuration(view, "created") };
     },
@@ -173,11 +174,19 @@ export function functionHandlers(
       }
       v.throwIfAny();
       const page = await functions.list(call.ctx, call.query.get("Marker") ?? undefined, maxItems);
-      // With FunctionVersion=ALL every version is listed, qualified; only $LATEST exists here.
-      const qualifier = functionVersion === "ALL" ? LATEST : undefined;
+      // With FunctionVersion=ALL every version is listed after its $LATEST, each qualified (§3.3 #16 of
+      // aws-deploy-api.md); a page holds whole functions.
+      const items =
+        functionVersion === "ALL"
+          ? (
+              await Promise.all(page.items.map(async (f) => [f, ...(await functions.versions.published(f))]))
+            ).flat()
+          : page.items;
       return {
         body: {
-          Functions: page.items.map((f) => toConfigurationWire(f, "listed", qualifier)),
+          Functions: items.map((f) =>
+            toConfigurationWire(f, "listed", functionVersion === "ALL" ? f.qualifier : undefined),
+          ),
           NextMarker: page.nextMarker,
         },
       };
@@ -205,16 +214,17 @@ export function functionHandlers(
       const code = readCode(v, call.body, "");
       const architectures = stringListMember(call.body, "Architectures");
       checkArchitectures(v, architectures);
-      // Read for its type only: lamina keeps $LATEST alone, so Publish creates no version.
-      booleanMember(call.body, "Publish");
+      const publish = booleanMember(call.body, "Publish") ?? false;
       v.throwIfAny();
       const view = await functions.updateCode(call.ctx, name, {
         code,
         architectures,
         dryRun: booleanMember(call.body, "DryRun") ?? false,
         revisionId: stringMember(call.body, "RevisionId"),
+        publish,
       });
-      return { body: configuration(view, "updated") };
+      // §3.2 #11: with Publish, the new version answers as just created (Pending), under its qualified ARN.
+      return { body: configuration(view, view.fn.qualifier === LATEST ? "updated" : "created") };
     },
 
     DeleteFunction: async (call) => {

@@ -8,6 +8,7 @@ import type { AsyncInvokeQueue } from "../../domain/invoke/async-queue.js";
 import type { FunctionService } from "../../domain/functions/service.js";
 import type { LayerPermissionService } from "../../domain/layers/permissions.js";
 import type { LayerService } from "../../domain/layers/service.js";
+import { aliasHandlers } from "./aliases.js";
 import type { ConcurrencyService } from "../../domain/functions/concurrency.js";
 import type { EventInvokeConfigService } from "../../domain/functions/event-invoke-configs.js";
 import type { ReadOnlyConfigs } from "../../domain/functions/read-only-configs.js";
@@ -21,6 +22,7 @@ import { functionHandlers } from "./functions.js";
 import { invokeHandlers } from "./invoke.js";
 import { layerHandlers } from "./layers.js";
 import { notImplemented } from "./not-implemented.js";
+import { versionHandlers } from "./versions.js";
 import { OPERATIONS, type OperationName } from "./operations.js";
 import type { Handler, HandlerTable } from "./types.js";
 
@@ -45,6 +47,8 @@ export function implementedHandlers(services: Services): Partial<Record<Operatio
   return {
     ...layerHandlers(services.layers, services.layerPermissions),
     ...functionHandlers(services.functions, services.concurrency),
+    ...versionHandlers(services.functions),
+    ...aliasHandlers(services.functions.aliases),
     ...invokeHandlers(services.functions, services.invoker, services.events, services),
     ...tagHandlers(services.tags),
     ...settingsHandlers(services.concurrency, services.readOnlyConfigs),

@@ -106,7 +106,8 @@ export function invokeHandlers(
         );
       }
       const payload = payloadOf(call.rawBody);
-      const view = await functions.get(call.ctx, name, qualifier);
+      // A version, $LATEST, or the version an alias's routing draws for this invoke.
+      const view = await functions.forInvoke(call.ctx, name, qualifier);
       const clientContext =
         clientContextB64 === undefined ? undefined : Buffer.from(clientContextB64, "base64").toString("utf8");
       if (invocationType === "DryRun") {

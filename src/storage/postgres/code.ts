@@ -100,10 +100,13 @@ export class PgCode implements CodeRepository {
     const referenced = await this.db.query<{ sha256: string }>(
       "SELECT sha256 FROM blobs WHERE lamina_blob_referenced(sha256)",
     );
-    const rows = await this.db.query<{ id: number; sha: string }>(
-      "SELECT function_id AS id, code_sha256 AS sha FROM function_layers ORDER BY function_id, position",
+    // Every function version's list: $LATEST's by function, each published version's by its own row.
+    const rows = await this.db.query<{ id: string; sha: string }>(
+      `SELECT 'f' || function_id AS id, code_sha256 AS sha, position FROM function_layers
+       UNION ALL SELECT 'v' || version_id, code_sha256, position FROM function_version_layers
+       ORDER BY 1, 3`,
     );
-    const lists = new Map<number, string[]>();
+    const lists = new Map<string, string[]>();
     for (const row of rows) {
       lists.set(row.id, [...(lists.get(row.id) ?? []), row.sha]);
     }

@@ -88,13 +88,19 @@ export class PgFunctionSettings implements FunctionSettingsRepository {
        WHERE account_id = $1 AND region = $2`,
       [accountId, region],
     );
+    // aws-deploy-api.md §3.1 #8: every published version counts its code, even the same code as $LATEST.
+    const [versions] = await this.db.query<{ bytes: number }>(
+      `SELECT COALESCE(SUM(v.code_size), 0)::bigint AS bytes FROM function_versions v
+       JOIN functions f ON f.id = v.function_id WHERE f.account_id = $1 AND f.region = $2`,
+      [accountId, region],
+    );
     const [layers] = await this.db.query<{ bytes: number }>(
       `SELECT COALESCE(SUM(v.code_size), 0)::bigint AS bytes FROM layer_versions v
        JOIN layers l ON l.id = v.layer_id WHERE l.account_id = $1 AND l.region = $2`,
       [accountId, region],
     );
     return {
-      totalCodeSize: (functions?.bytes ?? 0) + (layers?.bytes ?? 0),
+      totalCodeSize: (functions?.bytes ?? 0) + (versions?.bytes ?? 0) + (layers?.bytes ?? 0),
       functionCount: functions?.count ?? 0,
     };
   }

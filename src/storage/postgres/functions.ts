@@ -1,6 +1,6 @@
 /**
- * The functions repository on PostgreSQL: functions and the layer versions attached to them, decoded here, once,
- * into FunctionVersion records. JSON members are stored as text, as on SQLite.
+ * The functions repository on PostgreSQL: functions ($LATEST), their published versions, and the layer versions
+ * each holds, decoded here, once, into FunctionVersion records. JSON members are stored as text, as on SQLite.
  */
 import { LATEST } from "../../arn.js";
 import type {
@@ -10,7 +10,9 @@ import type {
   FunctionRepository,
   FunctionVersion,
   LayerUser,
+  PublishedFields,
 } from "../types.js";
+import { POSITIONS_PER_FUNCTION } from "../types.js";
 import type { PgDb } from "./db.js";
 
 interface FunctionRow {
@@ -35,6 +37,12 @@ interface FunctionRow {
   readonly revision_id: string;
   readonly tags: string | null;
   readonly [column: string]: unknown;
+}
+
+/** A published version's row joined with its function's identity and tags. */
+interface VersionRow extends FunctionRow {
+  readonly version_id: number;
+  readonly version: number;
 }
 
 interface FunctionLayerRow {
@@ -86,13 +94,17 @@ const MEMBER_COLUMNS = [
   "tags",
 ];
 
-function toFunctionVersion(row: FunctionRow, layers: readonly FunctionLayerRow[]): FunctionVersion {
+function toFunctionVersion(
+  row: FunctionRow,
+  layers: readonly { readonly arn: string; readonly code_sha256: string; readonly code_size: number }[],
+  qualifier: string = LATEST,
+): FunctionVersion {
   return {
     id: row.id,
     accountId: row.account_id,
     region: row.region,
     name: row.name,
-    qualifier: LATEST,
+    qualifier,
     runtime: row.runtime ?? undefined,
     handler: row.handler ?? undefined,
     role: row.role,
@@ -200,19 +212,121 @@ export class PgFunctions implements FunctionRepository {
     );
   }
 
+  async publishVersion(id: number, fields: PublishedFields): Promise<FunctionVersion> {
+    // The row lock of this update orders concurrent publishes of one function: numbers go one after another.
+    const [next] = await this.db.query<{ last_version: number }>(
+      "UPDATE functions SET last_version = last_version + 1 WHERE id = $1 RETURNING last_version",
+      [id],
+    );
+    if (!next) {
+      throw new Error(`function ${id} vanished inside its transaction`);
+    }
+    const version = next.last_version;
+    const [row] = await this.db.query<{ version_id: number }>(
+      `INSERT INTO function_versions (function_id, version, runtime, handler, role, description, timeout,
+         memory_size, environment, architectures, tracing_mode, ephemeral_storage, logging_config, code_sha256,
+         code_size, last_modified, revision_id, config_sha256)
+       SELECT id, $2, runtime, handler, role, $3, timeout, memory_size, environment, architectures, tracing_mode,
+         ephemeral_storage, logging_config, code_sha256, code_size, $4, $5, $6
+       FROM functions WHERE id = $1
+       RETURNING version_id`,
+      [id, version, fields.description, fields.lastModified, fields.revisionId, fields.configSha256],
+    );
+    if (!row) {
+      throw new Error(`version ${version} of function ${id} was not inserted`);
+    }
+    await this.db.query(
+      `INSERT INTO function_version_layers (version_id, position, arn, code_sha256, code_size, attached_at)
+       SELECT $1, position, arn, code_sha256, code_size, attached_at FROM function_layers WHERE function_id = $2`,
+      [row.version_id, id],
+    );
+    const published = await this.getVersion(id, version);
+    if (!published) {
+      throw new Error(`version ${version} of function ${id} vanished inside its transaction`);
+    }
+    return published;
+  }
+
+  async getVersion(id: number, version: number): Promise<FunctionVersion | undefined> {
+    return (await this.versions("v.function_id = $1 AND v.version = $2", [id, version]))[0];
+  }
+
+  async listVersions(id: number, after: number, limit: number): Promise<FunctionVersion[]> {
+    return this.versions("v.function_id = $1 AND v.version > $2 ORDER BY v.version LIMIT $3", [
+      id,
+      after,
+      limit,
+    ]);
+  }
+
+  async lastPublished(id: number): Promise<{ version: number; configSha256: string } | undefined> {
+    const [row] = await this.db.query<{ version: number; config_sha256: string }>(
+      "SELECT version, config_sha256 FROM function_versions WHERE function_id = $1 ORDER BY version DESC LIMIT 1",
+      [id],
+    );
+    return row && { version: row.version, configSha256: row.config_sha256 };
+  }
+
+  async deleteVersion(id: number, version: number): Promise<boolean> {
+    const gone = await this.db.query(
+      "DELETE FROM function_versions WHERE function_id = $1 AND version = $2 RETURNING version",
+      [id, version],
+    );
+    return gone.length > 0;
+  }
+
+  /** Published versions matching `where` (over `function_versions v`), with their layers in one more query. */
+  private async versions(where: string, params: unknown[]): Promise<FunctionVersion[]> {
+    const rows = await this.db.query<VersionRow>(
+      `SELECT v.*, f.id, f.account_id, f.region, f.name, f.tags FROM function_versions v
+       JOIN functions f ON f.id = v.function_id WHERE ${where}`,
+      params,
+    );
+    if (rows.length === 0) {
+      return [];
+    }
+    const layers = await this.db.query<FunctionLayerRow & { version_id: number }>(
+      `SELECT version_id, arn, code_sha256, code_size FROM function_version_layers
+       WHERE version_id = ANY($1::int[]) ORDER BY version_id, position`,
+      [rows.map((r) => r.version_id)],
+    );
+    return rows.map((row) =>
+      toFunctionVersion(
+        row,
+        layers.filter((l) => l.version_id === row.version_id),
+        String(row.version),
+      ),
+    );
+  }
+
   async users(layerVersionArn: string, after: number, limit: number): Promise<LayerUser[]> {
-    const rows = await this.db.query<Omit<LayerUser, "qualifier"> & Record<string, unknown>>(
-      `SELECT f.id AS "functionId", f.account_id AS "accountId", f.region, f.name, fl.attached_at AS "attachedAt"
-       FROM function_layers fl JOIN functions f ON f.id = fl.function_id
-       WHERE fl.arn = $1 AND fl.function_id > $2 ORDER BY fl.function_id LIMIT $3`,
+    // $LATEST (version 0) and published versions, ordered by (function, version) as one position (`userPosition`).
+    const rows = await this.db.query<Omit<LayerUser, "qualifier"> & { version: number }>(
+      `SELECT * FROM (
+         SELECT f.id AS "functionId", f.id::bigint * ${POSITIONS_PER_FUNCTION} AS position,
+           f.account_id AS "accountId", f.region, f.name, 0 AS version, fl.attached_at AS "attachedAt"
+         FROM function_layers fl JOIN functions f ON f.id = fl.function_id WHERE fl.arn = $1
+         UNION ALL
+         SELECT f.id, f.id::bigint * ${POSITIONS_PER_FUNCTION} + v.version, f.account_id, f.region, f.name,
+           v.version, vl.attached_at
+         FROM function_version_layers vl JOIN function_versions v ON v.version_id = vl.version_id
+         JOIN functions f ON f.id = v.function_id WHERE vl.arn = $1) users
+       WHERE position > $2 ORDER BY position LIMIT $3`,
       [layerVersionArn, after, limit],
     );
-    return rows.map((r) => ({ ...r, qualifier: LATEST }));
+    return rows.map(({ version, ...r }) => ({
+      ...r,
+      position: Number(r.position),
+      qualifier: version === 0 ? LATEST : String(version),
+    }));
   }
 
   async userCounts(layerVersionArns: readonly string[]): Promise<Record<string, number>> {
     const rows = await this.db.query<{ arn: string; n: number }>(
-      "SELECT arn, count(*) AS n FROM function_layers WHERE arn = ANY($1::text[]) GROUP BY arn",
+      `SELECT arn, count(*)::int AS n FROM (
+         SELECT arn FROM function_layers WHERE arn = ANY($1::text[])
+         UNION ALL SELECT arn FROM function_version_layers WHERE arn = ANY($1::text[])) held
+       GROUP BY arn`,
       [layerVersionArns],
     );
     const out: Record<string, number> = Object.fromEntries(layerVersionArns.map((arn) => [arn, 0]));

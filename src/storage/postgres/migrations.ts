@@ -215,7 +215,69 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
   {
     version: 4,
-    name: "function URL configs, found by their url id when a request arrives (SQLite's 7)",
+    name: "published function versions with their layer snapshots, and aliases (SQLite's migration 7)",
+    sql: `
+      ALTER TABLE functions ADD COLUMN last_version INTEGER NOT NULL DEFAULT 0;
+
+      CREATE TABLE function_versions (
+        version_id    SERIAL PRIMARY KEY,
+        function_id   INTEGER NOT NULL REFERENCES functions (id) ON DELETE CASCADE,
+        version       INTEGER NOT NULL,
+        runtime       TEXT,
+        handler       TEXT,
+        role          TEXT NOT NULL,
+        description   TEXT NOT NULL,
+        timeout       INTEGER NOT NULL,
+        memory_size   INTEGER NOT NULL,
+        environment   TEXT,
+        architectures TEXT NOT NULL,
+        tracing_mode  TEXT NOT NULL,
+        ephemeral_storage INTEGER NOT NULL,
+        logging_config TEXT NOT NULL,
+        code_sha256   TEXT NOT NULL REFERENCES blobs (sha256),
+        code_size     BIGINT NOT NULL,
+        last_modified TEXT NOT NULL,
+        revision_id   TEXT NOT NULL,
+        config_sha256 TEXT NOT NULL,
+        UNIQUE (function_id, version)
+      );
+
+      CREATE TABLE function_version_layers (
+        version_id  INTEGER NOT NULL REFERENCES function_versions (version_id) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        arn         TEXT NOT NULL,
+        code_sha256 TEXT NOT NULL REFERENCES blobs (sha256),
+        code_size   BIGINT NOT NULL,
+        attached_at TEXT NOT NULL,
+        PRIMARY KEY (version_id, position)
+      );
+      CREATE INDEX function_version_layers_by_arn ON function_version_layers (arn);
+      CREATE INDEX function_versions_by_blob ON function_versions (code_sha256);
+      CREATE INDEX function_version_layers_by_blob ON function_version_layers (code_sha256);
+
+      -- Published versions and their layers keep bytes alive too.
+      CREATE OR REPLACE FUNCTION lamina_blob_referenced(sha TEXT) RETURNS BOOLEAN LANGUAGE sql STABLE AS $$
+        SELECT EXISTS (SELECT 1 FROM layer_versions WHERE code_sha256 = sha)
+          OR EXISTS (SELECT 1 FROM functions WHERE code_sha256 = sha)
+          OR EXISTS (SELECT 1 FROM function_layers WHERE code_sha256 = sha)
+          OR EXISTS (SELECT 1 FROM function_versions WHERE code_sha256 = sha)
+          OR EXISTS (SELECT 1 FROM function_version_layers WHERE code_sha256 = sha)
+      $$;
+
+      CREATE TABLE function_aliases (
+        function_id      INTEGER NOT NULL REFERENCES functions (id) ON DELETE CASCADE,
+        name             TEXT NOT NULL,
+        function_version TEXT NOT NULL,
+        description      TEXT NOT NULL,
+        revision_id      TEXT NOT NULL,
+        routing_config   TEXT,
+        PRIMARY KEY (function_id, name)
+      );
+    `,
+  },
+  {
+    version: 5,
+    name: "function URL configs, found by their url id when a request arrives (SQLite's 8)",
     sql: `
       -- One URL per function (qualifier '') and per alias; url_id is the host name's <url-id>, unique everywhere.
       CREATE TABLE function_urls (

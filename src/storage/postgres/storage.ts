@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Storage } from "../types.js";
+import { PgAliases } from "./aliases.js";
 import { PgCode } from "./code.js";
 import { PgCredentials } from "./credentials.js";
 import { PgDb } from "./db.js";
@@ -19,6 +20,7 @@ import { PgOrganizations } from "./organizations.js";
 export class PgStorage implements Storage {
   readonly layers: PgLayers;
   readonly functions: PgFunctions;
+  readonly aliases: PgAliases;
   readonly functionSettings: PgFunctionSettings;
   readonly functionUrls: PgFunctionUrls;
   readonly code: PgCode;
@@ -28,6 +30,7 @@ export class PgStorage implements Storage {
   constructor(private readonly db: PgDb) {
     this.layers = new PgLayers(db);
     this.functions = new PgFunctions(db);
+    this.aliases = new PgAliases(db);
     this.functionSettings = new PgFunctionSettings(db);
     this.functionUrls = new PgFunctionUrls(db);
     this.code = new PgCode(db);

@@ -25,9 +25,11 @@ export class SqliteCode implements CodeRepository {
     this.selectRow = db.prepare("SELECT 1 FROM blobs WHERE sha256 = ?").pluck();
     this.deleteAllUnreferenced = db.prepare("DELETE FROM blobs WHERE refcount <= 0");
     this.selectAllReferenced = db.prepare("SELECT sha256 FROM blobs WHERE refcount > 0").pluck();
-    this.selectLayerRows = db.prepare(
-      "SELECT function_id AS id, code_sha256 AS sha FROM function_layers ORDER BY function_id, position",
-    );
+    // Every function version's list: $LATEST's by function, each published version's by its own row.
+    this.selectLayerRows = db.prepare(`
+      SELECT 'f' || function_id AS id, code_sha256 AS sha, position FROM function_layers
+      UNION ALL SELECT 'v' || version_id, code_sha256, position FROM function_version_layers
+      ORDER BY 1, position`);
   }
 
   async register(code: StoredCode): Promise<void> {
@@ -58,8 +60,8 @@ export class SqliteCode implements CodeRepository {
   }
 
   async references(): Promise<CodeReferences> {
-    const lists = new Map<number, string[]>();
-    for (const row of this.selectLayerRows.all() as { id: number; sha: string }[]) {
+    const lists = new Map<string, string[]>();
+    for (const row of this.selectLayerRows.all() as { id: string; sha: string }[]) {
       const list = lists.get(row.id);
       if (list) {
         list.push(row.sha);

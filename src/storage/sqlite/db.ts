@@ -7,8 +7,10 @@ export type Db = Database.Database;
 
 /**
  * Opens (creating if needed) the database at `file`.
- * WAL lets readers run beside the one writer; `synchronous = FULL` fsyncs the WAL at every commit, so an
- * acknowledged change survives a process crash and a power cut alike.
+ * WAL lets readers run beside the one writer. Migrations commit with `synchronous = FULL` (the WAL fsynced at
+ * each commit). Then the handle runs with `synchronous = NORMAL`: SQLite still syncs the WAL before a checkpoint
+ * copies it and the database file before the WAL is reused, but no longer at each COMMIT — `SqliteStorage`
+ * fsyncs the WAL itself, off the event loop, before it acknowledges a change (see storage.ts).
  */
 export function openDatabase(file: string, migrations: readonly Migration[] = MIGRATIONS): Db {
   const db = new Database(file);
@@ -18,6 +20,11 @@ export function openDatabase(file: string, migrations: readonly Migration[] = MI
   db.pragma("busy_timeout = 5000");
   migrate(db, migrations);
   return db;
+}
+
+/** Switches a handle whose commits its owner makes durable (storage.ts) to syncing only at checkpoints. */
+export function syncAtCheckpointsOnly(db: Db): void {
+  db.pragma("synchronous = NORMAL");
 }
 
 function migrate(db: Db, migrations: readonly Migration[]): void {

@@ -32,6 +32,10 @@ function prepareStatements(db: Db) {
     functionUsage: q(`
       SELECT COUNT(*) AS count, COALESCE(SUM(code_size), 0) AS bytes FROM functions
       WHERE account_id = ? AND region = ?`),
+    // aws-deploy-api.md §3.1 #8: every published version counts its code, even the same code as $LATEST.
+    versionUsage: q(`
+      SELECT COALESCE(SUM(v.code_size), 0) AS bytes FROM function_versions v JOIN functions f ON f.id = v.function_id
+      WHERE f.account_id = ? AND f.region = ?`),
     layerUsage: q(`
       SELECT COALESCE(SUM(v.code_size), 0) AS bytes FROM layer_versions v JOIN layers l ON l.id = v.layer_id
       WHERE l.account_id = ? AND l.region = ?`),
@@ -86,7 +90,11 @@ export class SqliteFunctionSettings implements FunctionSettingsRepository {
 
   async usage(accountId: string, region: string): Promise<AccountUsage> {
     const functions = this.s.functionUsage.get(accountId, region) as { count: number; bytes: number };
+    const versions = this.s.versionUsage.get(accountId, region) as { bytes: number };
     const layers = this.s.layerUsage.get(accountId, region) as { bytes: number };
-    return { totalCodeSize: functions.bytes + layers.bytes, functionCount: functions.count };
+    return {
+      totalCodeSize: functions.bytes + versions.bytes + layers.bytes,
+      functionCount: functions.count,
+    };
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The functions repository on SQLite: functions and the layer versions attached to them. Statements are prepared
- * once; JSON columns are decoded here, once, into FunctionVersion records.
+ * The functions repository on SQLite: functions ($LATEST), their published versions, and the layer versions each
+ * holds. Statements are prepared once; JSON columns are decoded here, once, into FunctionVersion records.
  */
 import { LATEST } from "../../arn.js";
 import type {
@@ -10,7 +10,9 @@ import type {
   FunctionRepository,
   FunctionVersion,
   LayerUser,
+  PublishedFields,
 } from "../types.js";
+import { POSITIONS_PER_FUNCTION } from "../types.js";
 import type { Db } from "./db.js";
 
 /** A function row as stored. */
@@ -65,13 +67,23 @@ function columnsOf(f: FunctionFields): Omit<FunctionRow, "id" | "account_id" | "
   };
 }
 
-function toFunctionVersion(row: FunctionRow, layers: readonly FunctionLayerRow[]): FunctionVersion {
+/** A published version's row joined with its function's identity and tags. */
+interface VersionRow extends FunctionRow {
+  readonly version_id: number;
+  readonly version: number;
+}
+
+function toFunctionVersion(
+  row: FunctionRow,
+  layers: readonly FunctionLayerRow[],
+  qualifier: string = LATEST,
+): FunctionVersion {
   return {
     id: row.id,
     accountId: row.account_id,
     region: row.region,
     name: row.name,
-    qualifier: LATEST,
+    qualifier,
     runtime: row.runtime ?? undefined,
     handler: row.handler ?? undefined,
     role: row.role,
@@ -127,11 +139,49 @@ function prepareStatements(db: Db) {
     summary: q(`
       SELECT account_id AS accountId, region, COUNT(*) AS count FROM functions
       GROUP BY account_id, region ORDER BY account_id, region`),
+    // $LATEST (version 0) and published versions, ordered by (function, version) as one position (`userPosition`).
     users: q(`
-      SELECT f.id AS functionId, f.account_id AS accountId, f.region, f.name, fl.attached_at AS attachedAt
-      FROM function_layers fl JOIN functions f ON f.id = fl.function_id
-      WHERE fl.arn = ? AND fl.function_id > ? ORDER BY fl.function_id LIMIT ?`),
-    userCount: q("SELECT COUNT(*) AS n FROM function_layers WHERE arn = ?"),
+      SELECT * FROM (
+        SELECT f.id AS functionId, f.id * ${POSITIONS_PER_FUNCTION} AS position, f.account_id AS accountId, f.region, f.name,
+          0 AS version, fl.attached_at AS attachedAt
+        FROM function_layers fl JOIN functions f ON f.id = fl.function_id WHERE fl.arn = @arn
+        UNION ALL
+        SELECT f.id, f.id * ${POSITIONS_PER_FUNCTION} + v.version, f.account_id, f.region, f.name, v.version, vl.attached_at
+        FROM function_version_layers vl JOIN function_versions v ON v.version_id = vl.version_id
+        JOIN functions f ON f.id = v.function_id WHERE vl.arn = @arn)
+      WHERE position > @after ORDER BY position LIMIT @limit`),
+    userCount: q(`
+      SELECT (SELECT COUNT(*) FROM function_layers WHERE arn = @arn)
+        + (SELECT COUNT(*) FROM function_version_layers WHERE arn = @arn) AS n`),
+    nextVersion: q(
+      "UPDATE functions SET last_version = last_version + 1 WHERE id = ? RETURNING last_version",
+    ),
+    publish: q(`
+      INSERT INTO function_versions (function_id, version, runtime, handler, role, description, timeout,
+        memory_size, environment, architectures, tracing_mode, ephemeral_storage, logging_config, code_sha256,
+        code_size, last_modified, revision_id, config_sha256)
+      SELECT id, @version, runtime, handler, role, @description, timeout, memory_size, environment, architectures,
+        tracing_mode, ephemeral_storage, logging_config, code_sha256, code_size, @last_modified, @revision_id,
+        @config_sha256
+      FROM functions WHERE id = @id
+      RETURNING version_id`),
+    publishLayers: q(`
+      INSERT INTO function_version_layers (version_id, position, arn, code_sha256, code_size, attached_at)
+      SELECT ?, position, arn, code_sha256, code_size, attached_at FROM function_layers WHERE function_id = ?`),
+    getVersion: q(`
+      SELECT v.*, f.id, f.account_id, f.region, f.name, f.tags FROM function_versions v
+      JOIN functions f ON f.id = v.function_id WHERE v.function_id = ? AND v.version = ?`),
+    listVersions: q(`
+      SELECT v.*, f.id, f.account_id, f.region, f.name, f.tags FROM function_versions v
+      JOIN functions f ON f.id = v.function_id WHERE v.function_id = ? AND v.version > ?
+      ORDER BY v.version LIMIT ?`),
+    lastPublished: q(`
+      SELECT version, config_sha256 AS configSha256 FROM function_versions WHERE function_id = ?
+      ORDER BY version DESC LIMIT 1`),
+    deleteVersion: q("DELETE FROM function_versions WHERE function_id = ? AND version = ?"),
+    versionLayers: q(
+      "SELECT arn, code_sha256, code_size FROM function_version_layers WHERE version_id = ? ORDER BY position",
+    ),
   };
 }
 
@@ -186,17 +236,59 @@ export class SqliteFunctions implements FunctionRepository {
     return this.s.summary.all() as AccountRegionCount[];
   }
 
+  async publishVersion(id: number, fields: PublishedFields): Promise<FunctionVersion> {
+    const { last_version: version } = this.s.nextVersion.get(id) as { last_version: number };
+    const { version_id: versionId } = this.s.publish.get({
+      id,
+      version,
+      description: fields.description,
+      last_modified: fields.lastModified,
+      revision_id: fields.revisionId,
+      config_sha256: fields.configSha256,
+    }) as { version_id: number };
+    this.s.publishLayers.run(versionId, id);
+    const published = await this.getVersion(id, version);
+    if (!published) {
+      throw new Error(`version ${version} of function ${id} vanished inside its transaction`);
+    }
+    return published;
+  }
+
+  async getVersion(id: number, version: number): Promise<FunctionVersion | undefined> {
+    const row = this.s.getVersion.get(id, version) as VersionRow | undefined;
+    return row && this.toVersion(row);
+  }
+
+  async listVersions(id: number, after: number, limit: number): Promise<FunctionVersion[]> {
+    return (this.s.listVersions.all(id, after, limit) as VersionRow[]).map((row) => this.toVersion(row));
+  }
+
+  async lastPublished(id: number): Promise<{ version: number; configSha256: string } | undefined> {
+    return this.s.lastPublished.get(id) as { version: number; configSha256: string } | undefined;
+  }
+
+  async deleteVersion(id: number, version: number): Promise<boolean> {
+    return this.s.deleteVersion.run(id, version).changes > 0;
+  }
+
   async users(layerVersionArn: string, after: number, limit: number): Promise<LayerUser[]> {
-    const rows = this.s.users.all(layerVersionArn, after, limit) as Omit<LayerUser, "qualifier">[];
-    return rows.map((r) => ({ ...r, qualifier: LATEST }));
+    const rows = this.s.users.all({ arn: layerVersionArn, after, limit }) as (Omit<LayerUser, "qualifier"> & {
+      version: number;
+    })[];
+    return rows.map(({ version, ...r }) => ({ ...r, qualifier: version === 0 ? LATEST : String(version) }));
   }
 
   async userCounts(layerVersionArns: readonly string[]): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const arn of layerVersionArns) {
-      out[arn] = (this.s.userCount.get(arn) as { n: number }).n;
+      out[arn] = (this.s.userCount.get({ arn }) as { n: number }).n;
     }
     return out;
+  }
+
+  private toVersion(row: VersionRow): FunctionVersion {
+    const layers = this.s.versionLayers.all(row.version_id) as FunctionLayerRow[];
+    return toFunctionVersion(row, layers, String(row.version));
   }
 
   /** Replaces the snapshot; a version the function already held keeps its attach time, a new one takes `now`. */

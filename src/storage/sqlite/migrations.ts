@@ -230,6 +230,73 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 7,
+    name: "published function versions with their layer snapshots, and aliases",
+    sql: `
+      -- Version numbers are taken from here and never reused, as layer versions' are.
+      ALTER TABLE functions ADD COLUMN last_version INTEGER NOT NULL DEFAULT 0;
+
+      -- A published version: a frozen copy of $LATEST's members and code (tags stay the function's).
+      CREATE TABLE function_versions (
+        version_id    INTEGER PRIMARY KEY,
+        function_id   INTEGER NOT NULL REFERENCES functions (id) ON DELETE CASCADE,
+        version       INTEGER NOT NULL,
+        runtime       TEXT,
+        handler       TEXT,
+        role          TEXT NOT NULL,
+        description   TEXT NOT NULL,
+        timeout       INTEGER NOT NULL,
+        memory_size   INTEGER NOT NULL,
+        environment   TEXT,
+        architectures TEXT NOT NULL,
+        tracing_mode  TEXT NOT NULL,
+        ephemeral_storage INTEGER NOT NULL,
+        logging_config TEXT NOT NULL,
+        code_sha256   TEXT NOT NULL REFERENCES blobs (sha256),
+        code_size     INTEGER NOT NULL,
+        last_modified TEXT NOT NULL,
+        revision_id   TEXT NOT NULL,
+        config_sha256 TEXT NOT NULL,         -- digest of $LATEST's code and configuration when published
+        UNIQUE (function_id, version)
+      );
+
+      -- A version's layer snapshot, frozen at publish: it keeps the layers' bytes after they are deleted.
+      CREATE TABLE function_version_layers (
+        version_id  INTEGER NOT NULL REFERENCES function_versions (version_id) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        arn         TEXT NOT NULL,
+        code_sha256 TEXT NOT NULL REFERENCES blobs (sha256),
+        code_size   INTEGER NOT NULL,
+        attached_at TEXT NOT NULL,
+        PRIMARY KEY (version_id, position)
+      ) WITHOUT ROWID;
+      CREATE INDEX function_version_layers_by_arn ON function_version_layers (arn);
+
+      CREATE TRIGGER function_versions_ref_blob AFTER INSERT ON function_versions BEGIN
+        UPDATE blobs SET refcount = refcount + 1 WHERE sha256 = NEW.code_sha256;
+      END;
+      CREATE TRIGGER function_versions_unref_blob AFTER DELETE ON function_versions BEGIN
+        UPDATE blobs SET refcount = refcount - 1 WHERE sha256 = OLD.code_sha256;
+      END;
+      CREATE TRIGGER function_version_layers_ref_blob AFTER INSERT ON function_version_layers BEGIN
+        UPDATE blobs SET refcount = refcount + 1 WHERE sha256 = NEW.code_sha256;
+      END;
+      CREATE TRIGGER function_version_layers_unref_blob AFTER DELETE ON function_version_layers BEGIN
+        UPDATE blobs SET refcount = refcount - 1 WHERE sha256 = OLD.code_sha256;
+      END;
+
+      CREATE TABLE function_aliases (
+        function_id      INTEGER NOT NULL REFERENCES functions (id) ON DELETE CASCADE,
+        name             TEXT NOT NULL,
+        function_version TEXT NOT NULL,      -- $LATEST or a version number
+        description      TEXT NOT NULL,
+        revision_id      TEXT NOT NULL,
+        routing_config   TEXT,               -- JSON {version: weight}, NULL when none
+        PRIMARY KEY (function_id, name)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 8,
     name: "function URL configs, found by their url id when a request arrives",
     sql: `
       -- One URL per function (qualifier '') and per alias. url_id is the host name's <url-id>, unique everywhere

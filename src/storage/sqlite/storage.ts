@@ -1,26 +1,39 @@
 /**
  * The SQLite backend: one database file holding every repository, and the transaction shape of `Storage`.
  *
- * Group commit. Every commit fsyncs the WAL (`synchronous = FULL`), about a millisecond on this kind of disk, and
- * better-sqlite3 does it on the event loop; one commit per change would cap writes at that rate. So the changes
- * that arrive together share one commit: the first opens a physical transaction (`BEGIN IMMEDIATE`) and schedules
- * its COMMIT for the end of this turn of the event loop (`setImmediate`); each change runs inside it as a
- * SAVEPOINT (undone alone when its callback fails) and is acknowledged — its promise resolved — only after the
- * COMMIT that holds it has synced. If that COMMIT fails, every change in it fails.
+ * Group commit. A change is durable once the WAL holding it is fsynced, about a millisecond on this kind of disk.
+ * With `synchronous = FULL` better-sqlite3 would do that inside COMMIT, on the event loop, stalling every request;
+ * one commit per change would cap writes at that rate. So the changes that arrive together share one commit: the
+ * first opens a physical transaction (`BEGIN IMMEDIATE`) and schedules its COMMIT for the end of this turn of the
+ * event loop (`setImmediate`); each change runs inside it as a SAVEPOINT (undone alone when its callback fails).
+ * The COMMIT itself only writes the WAL (`synchronous = NORMAL`); the fsync runs in libuv's thread pool
+ * (`fdatasync` of the `-wal` file), and batches committed while one fsync runs share the next. A change is
+ * acknowledged — its promise resolved — only after an fsync that started after its COMMIT has finished. If the
+ * COMMIT fails, every change in it fails. (NORMAL keeps checkpoints safe: SQLite syncs the WAL before copying it
+ * into the database and the database before the WAL is reused.)
  *
  * Isolation. Changes run one at a time (a lock orders callbacks that wait on I/O). Repository calls made outside a
- * change while a batch is open wait for its COMMIT first, so nobody reads a change before it is durable.
+ * change while a batch is open or not yet synced wait for its fsync first, so nobody reads a change before it is
+ * durable.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { closeSync, fdatasync as fdatasyncCallback, fdatasyncSync, openSync } from "node:fs";
+import { promisify } from "node:util";
 import type { Storage } from "../types.js";
+import { SqliteAliases } from "./aliases.js";
 import { SqliteCode } from "./code.js";
 import { SqliteCredentials } from "./credentials.js";
-import { openDatabase, type Db } from "./db.js";
+import { openDatabase, syncAtCheckpointsOnly, type Db } from "./db.js";
 import { SqliteFunctions } from "./functions.js";
 import { SqliteFunctionSettings } from "./function-settings.js";
 import { SqliteFunctionUrls } from "./function-urls.js";
 import { SqliteLayers } from "./layers.js";
 import { SqliteOrganizations } from "./organizations.js";
+
+/** fdatasync on a descriptor, in libuv's thread pool. */
+const fdatasyncAsync = promisify((fd: number, done: (err: NodeJS.ErrnoException | null) => void) =>
+  fdatasyncCallback(fd, done),
+);
 
 /** A physical transaction holding the changes of one turn of the event loop. */
 interface Batch {
@@ -44,6 +57,7 @@ function newBatch(): Batch {
 export class SqliteStorage implements Storage {
   readonly layers: SqliteLayers;
   readonly functions: SqliteFunctions;
+  readonly aliases: SqliteAliases;
   readonly functionSettings: SqliteFunctionSettings;
   readonly functionUrls: SqliteFunctionUrls;
   readonly code: SqliteCode;
@@ -51,15 +65,27 @@ export class SqliteStorage implements Storage {
   readonly credentials: SqliteCredentials;
   private lock: Promise<void> = Promise.resolve();
   private batch: Batch | undefined;
+  /** Batches committed and waiting for the next fsync of the WAL. */
+  private unsynced: Batch[] = [];
+  /** The batch whose durability readers wait for: the newest committed and not yet synced. */
+  private newestUnsynced: Batch | undefined;
+  private syncing = false;
+  private closed = false;
+  private walFd: number | undefined;
   private savepoints = 0;
   /** Set while a change's callback runs, so its own repository calls pass the gate. */
   private readonly inChange = new AsyncLocalStorage<true>();
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly file: string,
+  ) {
+    syncAtCheckpointsOnly(db);
     const gate = () =>
-      this.batch !== undefined && this.inChange.getStore() === undefined ? this.batch : undefined;
+      this.inChange.getStore() === undefined ? (this.batch ?? this.newestUnsynced) : undefined;
     this.layers = gated(new SqliteLayers(db), gate);
     this.functions = gated(new SqliteFunctions(db), gate);
+    this.aliases = gated(new SqliteAliases(db), gate);
     this.functionSettings = gated(new SqliteFunctionSettings(db), gate);
     this.functionUrls = gated(new SqliteFunctionUrls(db), gate);
     this.code = gated(new SqliteCode(db), gate);
@@ -69,7 +95,7 @@ export class SqliteStorage implements Storage {
 
   /** Opens (creating and migrating if needed) the database at `file`. */
   static open(file: string): SqliteStorage {
-    return new SqliteStorage(openDatabase(file));
+    return new SqliteStorage(openDatabase(file), file);
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
@@ -121,18 +147,64 @@ export class SqliteStorage implements Storage {
     this.batch = undefined;
     try {
       this.db.exec("COMMIT");
-      batch.settle();
     } catch (err) {
       if (this.db.inTransaction) {
         this.db.exec("ROLLBACK");
       }
       batch.settle(err);
+      return;
+    }
+    this.unsynced.push(batch);
+    this.newestUnsynced = batch;
+    if (!this.syncing) {
+      void this.syncWal();
     }
   }
 
+  /** fsyncs the WAL until no committed batch waits; each fsync acknowledges the batches committed before it. */
+  private async syncWal(): Promise<void> {
+    this.syncing = true;
+    while (this.unsynced.length > 0) {
+      const group = this.unsynced;
+      this.unsynced = [];
+      let failure: unknown;
+      try {
+        // The WAL exists from the first COMMIT on, and SQLite keeps it while this handle is open.
+        this.walFd ??= openSync(`${this.file}-wal`, "r");
+        await fdatasyncAsync(this.walFd);
+      } catch (err) {
+        // The change is in the database but may not survive a power cut: its caller hears of the failure. (After
+        // close the descriptor is gone, but close synced the WAL and checkpointed: nothing failed.)
+        failure = this.closed ? undefined : err;
+      }
+      for (const batch of group) {
+        batch.settle(failure);
+      }
+      if (this.newestUnsynced === group.at(-1)) {
+        this.newestUnsynced = undefined;
+      }
+    }
+    this.syncing = false;
+  }
+
   close(): void {
+    this.closed = true;
     this.commit();
+    // Whatever is still waiting for its fsync gets it now (closing also checkpoints, with its own syncs).
+    if (this.walFd !== undefined) {
+      try {
+        fdatasyncSync(this.walFd);
+      } catch {
+        // Closing checkpoints into the database file and syncs it anyway.
+      }
+      closeSync(this.walFd);
+      this.walFd = undefined;
+    }
     this.db.close();
+    for (const batch of this.unsynced.splice(0)) {
+      batch.settle();
+    }
+    this.newestUnsynced = undefined;
   }
 }
 
