@@ -123,6 +123,11 @@ export const ConfigSchema = z
      * own for the region.
      */
     s3Endpoint: z.string().url().optional(),
+    /** The bucket whose `S3Key` names a host folder served as code or layer content (§14 of aws-deploy-api.md). */
+    hotReloadBucket: z
+      .string()
+      .regex(/^[0-9A-Za-z.\-_]{3,63}$/, "a bucket name of 3 to 63 letters, digits, '.', '-' or '_'")
+      .default("hot-reload"),
     /**
      * The URL clients reach lamina at, when that is not the Host they sent (a load balancer in front): the base of
      * the code URLs lamina hands out (`Content.Location`, `Code.Location`).
@@ -177,6 +182,7 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   databaseUrl: "LAMINA_DATABASE_URL",
   blobStore: "LAMINA_BLOB_STORE",
   s3Endpoint: "LAMINA_S3_ENDPOINT",
+  hotReloadBucket: "LAMINA_HOT_RELOAD_BUCKET",
   publicUrl: "LAMINA_PUBLIC_URL",
   adminToken: "LAMINA_ADMIN_TOKEN",
 };

@@ -110,6 +110,13 @@ export class AccessDeniedException extends LambdaError {
   }
 }
 
+/** 400 `{"Type":"User","message":…}`: a function policy above 20 KB (`docs/reference/aws-deploy-api.md` §5.2 #50). */
+export class PolicyLengthExceededException extends LambdaError {
+  readonly code = "PolicyLengthExceededException";
+  readonly status = 400;
+  protected readonly messageKey = "message";
+}
+
 /**
  * 413: a request body above the operation's limit (not modelled). The key is `message` for code uploads
  * (aws-layer-semantics.md §3 #13, INFERRED) and `Message` for Invoke (aws-lambda-execution.md §A7).

@@ -127,6 +127,12 @@ program
   )
   .addOption(
     new Option(
+      "--hot-reload-bucket <name>",
+      "code and layers given as S3Bucket=<name>,S3Key=<absolute folder> run from that folder, reloaded on save",
+    ).env(ENV_VARS.hotReloadBucket),
+  )
+  .addOption(
+    new Option(
       "--public-url <url>",
       "the URL clients reach lamina at behind a load balancer: the base of the code URLs it hands out",
     ).env(ENV_VARS.publicUrl),
@@ -163,6 +169,7 @@ program
       ["databaseUrl", "databaseUrl"],
       ["blobStore", "blobStore"],
       ["s3Endpoint", "s3Endpoint"],
+      ["hotReloadBucket", "hotReloadBucket"],
       ["publicUrl", "publicUrl"],
       ["adminToken", "adminToken"],
     ];

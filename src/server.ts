@@ -13,6 +13,7 @@ import { buildHandlers } from "./protocols/lambda/handlers.js";
 import { ProcessExecutor, type Executor } from "./execution/executor.js";
 import { CacheKeeper } from "./execution/cache-keeper.js";
 import { CodeCache } from "./execution/filesystem.js";
+import { FolderWatch } from "./execution/folder-watch.js";
 import { LogStore } from "./execution/logs.js";
 import { RuntimeCatalog } from "./execution/runtimes.js";
 import { NO_SANDBOX_EFFECTS, noSandboxReason, probeBwrap, type SandboxKind } from "./execution/sandbox.js";
@@ -33,6 +34,7 @@ import { organizationsAdapter } from "./protocols/organizations/adapter.js";
 import { stsAdapter } from "./protocols/sts/adapter.js";
 import { Router } from "./protocols/lambda/router.js";
 import { LayerPermissionService } from "./domain/layers/permissions.js";
+import { FunctionPermissionService } from "./domain/functions/permissions.js";
 import {
   CombinedOrganizations,
   StaticOrganizations,
@@ -140,7 +142,7 @@ async function assemble(
   const bus = new EventBus();
   // Code named by S3Bucket/S3Key: read from --s3-endpoint (AWS's S3 when unset), the S3 client loaded on first use.
   const s3Objects = new S3ObjectReader(config.s3Endpoint);
-  const s3Code = new S3CodeFetcher(s3Objects);
+  const s3Code = new S3CodeFetcher(s3Objects, config.hotReloadBucket);
   const layers = new LayerService(storage, code, s3Code, organizations, clock, bus);
   let endpointUrl = "";
   const { executor, sandbox, cache } = await createExecutor(config, integrity, log, () => endpointUrl, bus);
@@ -183,6 +185,8 @@ async function assemble(
   const concurrency = new ConcurrencyService(storage, (fn) => executor.retire(fn));
   // Invoke and function URLs run functions through this one path (reserved concurrency, executor).
   const invoker = new Invoker(executor, concurrency, new ConcurrencyGate());
+  // Function policies let other accounts in, through the API and through function URLs alike.
+  const permissions = new FunctionPermissionService(storage, organizations);
   const handlers = buildHandlers({
     layers,
     layerPermissions: new LayerPermissionService(storage, layers),
@@ -196,6 +200,7 @@ async function assemble(
     functionUrls: new FunctionUrlService(storage, clock),
     // Function URLs are handed out on the scheme and port clients reach lamina at.
     endpoint: () => config.publicUrl ?? endpointUrl,
+    permissions,
   });
 
   const locate = codeLocations(signer);
@@ -203,7 +208,7 @@ async function assemble(
   const app = createListener({
     adapters: [
       // First: a request to a function URL host is the function's, whatever its path.
-      functionUrlAdapter({ server: new FunctionUrlServer(storage, invoker, auth, clock) }),
+      functionUrlAdapter({ server: new FunctionUrlServer(storage, invoker, permissions, auth, clock) }),
       // Before laminaAdapter, which owns the rest of /_lamina/.
       uiAdapter({ explorer, streams, auth: config.auth, adminToken: config.adminToken, version: VERSION }),
       laminaAdapter({ version: VERSION, blobs: integrity, signer, unavailable: () => backend.unavailable() }),
@@ -316,6 +321,7 @@ async function createExecutor(
     maxConcurrency: config.maxConcurrency,
     endpointUrl: endpoint,
     events,
+    folders: new FolderWatch(log),
   });
   return { executor, sandbox, cache };
 }

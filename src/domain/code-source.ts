@@ -4,6 +4,8 @@
  * CreateFunction, UpdateFunctionCode and PublishLayerVersion; the bytes then go through the same zip checks and
  * ingestion whatever their source. `chooseSource` is the one place a source is chosen from the bucket name.
  */
+import { statSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
 import { AccessDeniedException, InvalidParameterValueException } from "../errors.js";
 import type { RequestContext } from "../identity/context.js";
 import {
@@ -24,7 +26,7 @@ export interface CodeSourceInput {
 
 /**
  * The bucket of the development loop (§14, LocalStack's convention): `S3Key` names a host folder, never an S3
- * object. Not served yet: until it is, it is a bucket that does not exist.
+ * object. `--hot-reload-bucket` names another.
  */
 export const HOT_RELOAD_BUCKET = "hot-reload";
 
@@ -39,6 +41,15 @@ export const CODE_SOURCE_MESSAGES = {
   /** The bucket AWS names when it does not exist (§13.3). */
   noSuchBucket:
     "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist",
+  /** §14, LocalStack's text for a key that is not an absolute path. */
+  relativeFolder: (key: string) =>
+    `When using hot reloading, the archive key has to be an absolute path! Your archive key: ${key}`,
+  /** lamina's own: the folder a hot-reload key names is not there (nothing is stored). */
+  missingFolder: (path: string) =>
+    `When using hot reloading, the archive key has to be a folder on lamina's machine: ${path} does not exist.`,
+  /** lamina's own: the key names a file, not a folder. */
+  notAFolder: (path: string) =>
+    `When using hot reloading, the archive key has to be a folder on lamina's machine: ${path} is not a folder.`,
   /** lamina's own: the endpoint did not answer (AWS's own S3 always does; not recorded). */
   unreachable: (endpoint: string, reason: string) =>
     `Error occurred while GetObject. The S3 endpoint ${endpoint} could not be reached (${reason}); check lamina's --s3-endpoint.`,
@@ -59,31 +70,51 @@ export type CodeSource =
       readonly key: string;
       readonly version: string | undefined;
     }
+  | { readonly kind: "folder"; readonly path: string }
   | { readonly kind: "none" };
 
 /**
  * Chooses the source a request names: an uploaded zip wins; then a bucket and key. The bucket name decides how
  * the object is read; a bucket that is not S3's (the development loop's `hot-reload`) is told apart here.
  */
-export function chooseSource(input: CodeSourceInput): CodeSource {
+export function chooseSource(input: CodeSourceInput, hotReloadBucket = HOT_RELOAD_BUCKET): CodeSource {
   if (input.zipFile) {
     return { kind: "upload", zip: input.zipFile };
   }
   if (input.s3Bucket === undefined || input.s3Key === undefined) {
     return { kind: "none" };
   }
-  switch (input.s3Bucket) {
-    case HOT_RELOAD_BUCKET:
-      // The development loop's host folders are served here once they exist (§14); until then, no such bucket.
-      throw new InvalidParameterValueException(CODE_SOURCE_MESSAGES.noSuchBucket);
-    default:
-      return { kind: "s3", bucket: input.s3Bucket, key: input.s3Key, version: input.s3ObjectVersion };
+  if (input.s3Bucket === hotReloadBucket) {
+    return { kind: "folder", path: checkFolder(input.s3Key) };
   }
+  return { kind: "s3", bucket: input.s3Bucket, key: input.s3Key, version: input.s3ObjectVersion };
+}
+
+/** A hot-reload key as the folder it names: absolute, there, and a folder (else 400 naming the path). */
+function checkFolder(key: string): string {
+  if (!isAbsolute(key)) {
+    throw new InvalidParameterValueException(CODE_SOURCE_MESSAGES.relativeFolder(key));
+  }
+  const path = resolve(key);
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    throw new InvalidParameterValueException(CODE_SOURCE_MESSAGES.missingFolder(path));
+  }
+  if (!stats.isDirectory()) {
+    throw new InvalidParameterValueException(CODE_SOURCE_MESSAGES.notAFolder(path));
+  }
+  return path;
 }
 
 /** Reads code from S3 as Lambda does, with Lambda's errors. */
 export class S3CodeFetcher {
-  constructor(private readonly reader: S3ObjectReader) {}
+  constructor(
+    private readonly reader: S3ObjectReader,
+    /** The development loop's bucket (`--hot-reload-bucket`): its keys are host folders, never read from S3. */
+    readonly hotReloadBucket: string = HOT_RELOAD_BUCKET,
+  ) {}
 
   /**
    * The object's bytes, read with the caller's own credentials when lamina verified them (strict mode), else

@@ -2,6 +2,7 @@
  * Uploaded code (layer and function zips) checked as Lambda checks it: a non-empty zip within the unzipped limit,
  * with AWS's texts for what it refuses. Shared by layers and functions.
  */
+import { FOLDER_CODE_SHA256, folderOf } from "../util/code-folder.js";
 import { createHash } from "node:crypto";
 import { InvalidParameterValueException } from "../errors.js";
 import type { StoredCode } from "../storage/types.js";
@@ -17,8 +18,11 @@ export const ZIP_MESSAGES = {
   tooLarge: `Unzipped size must be smaller than ${MAX_UNZIPPED_SIZE} bytes`,
 } as const;
 
-/** Converts a stored hex digest into Lambda's base64 `CodeSha256`. */
+/** Converts a stored hex digest (or a host folder's key, which has none) into Lambda's base64 `CodeSha256`. */
 export function codeSha256Of(sha256Hex: string): string {
+  if (folderOf(sha256Hex) !== undefined) {
+    return FOLDER_CODE_SHA256;
+  }
   return Buffer.from(sha256Hex, "hex").toString("base64");
 }
 

@@ -14,8 +14,10 @@ import type { EventBus } from "../util/events.js";
 import { DamagedBlobError } from "../storage/integrity.js";
 import type { FunctionVersion } from "../storage/types.js";
 import { Environment, type InvokeOutcome } from "./environment.js";
-import type { CodeCache } from "./filesystem.js";
+import { FolderGoneError, type CodeCache } from "./filesystem.js";
 import { formatInvocationLog, type LogStore } from "./logs.js";
+import { folderOf } from "../util/code-folder.js";
+import type { FolderWatch } from "./folder-watch.js";
 import { hostPathOf, type OptView } from "./opt-plan.js";
 import { functionPaths, spawnPlan, type SandboxKind } from "./sandbox.js";
 import { runtimeClientDir, type RuntimeCatalog } from "./runtimes.js";
@@ -55,6 +57,18 @@ export class DamagedCodeError extends Error {
   }
 }
 
+/** The folder a function's code or one of its layers is served from is gone (it may come back). */
+export class MissingFolderError extends Error {
+  constructor(
+    readonly folder: string,
+    readonly layerArn: string | undefined,
+  ) {
+    super(
+      `missing folder ${folder} of ${layerArn === undefined ? "the function's code" : `layer ${layerArn}`}`,
+    );
+  }
+}
+
 /** What names a function's environments: account, region and name. */
 export type FunctionIdentity = Pick<FunctionVersion, "accountId" | "region" | "name">;
 
@@ -85,6 +99,8 @@ export interface ProcessExecutorOptions {
   readonly maxConcurrency: number;
   /** lamina's own endpoint, given to functions as AWS_ENDPOINT_URL so SDK calls come back here. */
   readonly endpointUrl: () => string;
+  /** Watches the folders of folder-backed code and layers; environments whose folders changed are not reused. */
+  readonly folders?: FolderWatch;
 }
 
 /** AWS's text for a function at its concurrency limit (TooManyRequestsException, Reason below). */
@@ -110,11 +126,19 @@ export class ProcessExecutor implements Executor {
   private readonly running = new Set<Environment>();
   /** The cache trees each environment runs in, so the cache never removes them under it. */
   private readonly envTrees = new WeakMap<Environment, readonly string[]>();
+  /** The host folders an environment runs from, with their change counts when it started. */
+  private readonly envFolders = new WeakMap<
+    Environment,
+    { readonly folders: readonly string[]; readonly stamp: string }
+  >();
+  /** The pool each running environment belongs to. */
+  private readonly poolOf = new WeakMap<Environment, string>();
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
 
   constructor(private readonly opts: ProcessExecutorOptions) {
     this.reaper = setInterval(() => this.reap(), Math.min(30_000, opts.keepAliveMs)).unref();
+    opts.folders?.onChange((folder, changed) => this.folderChanged(folder, changed));
   }
 
   async invoke(fn: FunctionVersion, request: InvokeRequest): Promise<InvokeResult> {
@@ -126,7 +150,7 @@ export class ProcessExecutor implements Executor {
     }
     let env: Environment | undefined;
     while ((env = pool.idle.pop())) {
-      if (env.alive && env.revisionId === fn.revisionId) {
+      if (this.current(env, fn)) {
         break;
       }
       env.kill();
@@ -138,6 +162,7 @@ export class ProcessExecutor implements Executor {
     try {
       env ??= await this.start(fn);
       this.running.add(env);
+      this.poolOf.set(env, key);
       const outcome = await env.invoke(
         {
           requestId: request.requestId,
@@ -183,11 +208,45 @@ export class ProcessExecutor implements Executor {
         this.running.delete(env);
       }
       pool.busy--;
-      if (env?.alive && !this.closed && env.revisionId === fn.revisionId) {
+      if (env && !this.closed && this.current(env, fn)) {
         pool.idle.push(env);
       } else {
         env?.kill();
       }
+    }
+  }
+
+  /** Whether an environment still runs this version as it is now: same revision, and no folder of it changed. */
+  private current(env: Environment, fn: FunctionVersion): boolean {
+    if (!env.alive || env.revisionId !== fn.revisionId) {
+      return false;
+    }
+    const from = this.envFolders.get(env);
+    return (
+      from === undefined ||
+      this.opts.folders === undefined ||
+      this.opts.folders.stamp(from.folders) === from.stamp
+    );
+  }
+
+  /** A folder changed: idle environments running from it stop at once, busy ones when their invoke ends. */
+  private folderChanged(folder: string, changed: readonly string[]): void {
+    this.opts.cache.forgetFolder(folder);
+    const reloaded = new Set<string>();
+    for (const [key, pool] of this.pools) {
+      const envs = [...pool.idle, ...[...this.running].filter((e) => this.poolOf.get(e) === key)];
+      if (envs.some((env) => this.envFolders.get(env)?.folders.includes(folder))) {
+        reloaded.add(key);
+        for (const env of pool.idle.splice(0)) {
+          env.kill();
+        }
+      }
+    }
+    for (const key of reloaded) {
+      this.opts.log.info(
+        { function: key, folder, changed: changed.slice(0, 5) },
+        `reload: ${key} runs again from ${folder} on its next invoke`,
+      );
     }
   }
 
@@ -205,6 +264,15 @@ export class ProcessExecutor implements Executor {
 
   /** Starts a new environment for the function's current configuration. */
   private async start(fn: FunctionVersion): Promise<Environment> {
+    // Watched, and counted, before anything is read from them: a change from here on retires this environment.
+    const folders = [fn.sha256Hex, ...fn.layers.map((l) => l.sha256Hex)]
+      .map(folderOf)
+      .filter((f) => f !== undefined);
+    const watch = this.opts.folders;
+    if (watch) {
+      await Promise.all(folders.map((f) => watch.watch(f)));
+    }
+    const stamp = this.opts.folders?.stamp(folders) ?? "";
     const [task, opt, waited] = await this.trees(fn);
     const tmp = join(this.opts.scratchDir, randomBytes(8).toString("hex"));
     if (this.opts.sandbox === "none") {
@@ -245,6 +313,9 @@ export class ProcessExecutor implements Executor {
       fn.revisionId,
     );
     this.envTrees.set(env, [task, ...(opt.kind === "tree" ? [opt.dir] : opt.trees)]);
+    if (folders.length > 0) {
+      this.envFolders.set(env, { folders, stamp });
+    }
     await env.start();
     this.launched.set(env, { runtimeVersion: launch.runsOn.runtimeVersion, notices: notices || undefined });
     return env;
@@ -263,6 +334,9 @@ export class ProcessExecutor implements Executor {
     const started = performance.now();
     const named = (sha256Hex: string, layerArn?: string) =>
       cache.extracted(sha256Hex).catch((err: unknown) => {
+        if (err instanceof FolderGoneError) {
+          throw new MissingFolderError(err.folder, layerArn);
+        }
         throw err instanceof DamagedBlobError ? new DamagedCodeError(sha256Hex, layerArn) : err;
       });
     const [task] = await Promise.all([
@@ -329,6 +403,7 @@ export class ProcessExecutor implements Executor {
       this.retireKey(key);
     }
     await this.opts.logs.close();
+    await this.opts.folders?.close();
     if (this.opts.sandbox === "none") {
       await rm(this.opts.scratchDir, { recursive: true, force: true });
     }

@@ -8,8 +8,9 @@
  * walk of the trees. Entries nothing references are removed by `sweep` (the cache is rebuildable).
  */
 import { createHash, randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import {
+  copyFile,
   link,
   lstat,
   mkdir,
@@ -27,6 +28,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { BlobIntegrity } from "../storage/integrity.js";
 import type { CodeReferences } from "../storage/types.js";
+import { folderKey, folderOf } from "../util/code-folder.js";
 import { listZip } from "../util/zip-list.js";
 import { extractZipBuffer } from "./extract.js";
 import { canonicalOrder, layerPaths, type LayerPaths } from "./merge-order.js";
@@ -109,9 +111,33 @@ export class CodeCache {
     }
   }
 
-  /** Whether the tree of this zip is built (an invoke asking for it now waits for nothing). */
+  /** Whether the tree of this zip is built (an invoke asking for it now waits for nothing); a folder always is. */
   isReady(sha256Hex: string): boolean {
-    return this.entries.has(this.codePath(sha256Hex));
+    return folderOf(sha256Hex) !== undefined || this.entries.has(this.codePath(sha256Hex));
+  }
+
+  /**
+   * Forgets what was learnt of a folder's contents (its paths, the plans and merged trees built with it): it
+   * changed. The folder itself is never touched.
+   */
+  forgetFolder(folder: string): void {
+    const key = folderKey(folder);
+    this.paths.delete(key);
+    for (const list of [...this.plans.keys()]) {
+      if (list.split(",").includes(key)) {
+        this.plans.delete(list);
+      }
+    }
+    for (const list of [...this.keys.keys()]) {
+      if (list.split(",").includes(key)) {
+        this.keys.delete(list);
+      }
+    }
+    for (const [path, entry] of this.entries) {
+      if (entry.layers?.includes(key)) {
+        void this.remove(path);
+      }
+    }
   }
 
   /** Whether `opt(list)` waits for no unpacking or merging (a plan is only computed). */
@@ -138,6 +164,16 @@ export class CodeCache {
    * so a rotten blob never populates the cache (DamagedBlobError); a tree already built is trusted as it is.
    */
   extracted(sha256Hex: string): Promise<string> {
+    const folder = folderOf(sha256Hex);
+    if (folder !== undefined) {
+      // A folder is its own tree: used where it is, as it is now.
+      return isDirectory(folder).then((yes) => {
+        if (!yes) {
+          throw new FolderGoneError(folder);
+        }
+        return folder;
+      });
+    }
     return this.once(this.codePath(sha256Hex), async (tmp) => {
       const started = performance.now();
       const done = await extractZipBuffer(await this.blobs.verifiedBytes(sha256Hex), tmp);
@@ -308,13 +344,17 @@ export class CodeCache {
     return order;
   }
 
-  /** A layer's paths, from memory or its zip's listing. */
+  /** A layer's paths, from memory, its zip's listing, or (a folder) a walk of it. */
   private async pathsOf(sha256Hex: string): Promise<LayerPaths> {
     const known = this.paths.get(sha256Hex);
     if (known) {
       return known;
     }
-    const paths = layerPaths(await listZip(await this.blobs.blobs.localPath(sha256Hex)));
+    const folder = folderOf(sha256Hex);
+    const paths =
+      folder !== undefined
+        ? walkFolder(folder)
+        : layerPaths(await listZip(await this.blobs.blobs.localPath(sha256Hex)));
     this.remember(sha256Hex, paths);
     return paths;
   }
@@ -373,6 +413,46 @@ export class CodeCache {
   }
 }
 
+/** A folder that code or a layer is served from is not there (deleted after the function was created). */
+export class FolderGoneError extends Error {
+  constructor(readonly folder: string) {
+    super(`folder ${folder} does not exist`);
+  }
+}
+
+function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
+/** Entries of a folder layer walked at most: a development folder, not a package cache. */
+const MAX_FOLDER_ENTRIES = 200_000;
+
+/** A folder's paths, as a zip's entries would give them (directories `true`; symlinks are not followed). */
+function walkFolder(root: string): LayerPaths {
+  const paths = new Map<string, boolean>();
+  const pending = [""];
+  while (pending.length > 0 && paths.size < MAX_FOLDER_ENTRIES) {
+    const dir = pending.pop() ?? "";
+    let entries;
+    try {
+      entries = readdirSync(join(root, dir), { withFileTypes: true });
+    } catch {
+      continue; // removed while walking: the change is seen, and the next walk reads the new state
+    }
+    for (const entry of entries) {
+      const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
+      paths.set(path, entry.isDirectory());
+      if (entry.isDirectory()) {
+        pending.push(path);
+      }
+    }
+  }
+  return paths;
+}
+
 function hashOf(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
@@ -399,7 +479,10 @@ async function overlay(source: string, dest: string): Promise<void> {
     if (entry.isSymbolicLink()) {
       await symlink(await readlink(from), to);
     } else {
-      await link(from, to);
+      // A folder layer may be on another file system than the cache: then its file is copied.
+      await link(from, to).catch((err: NodeJS.ErrnoException) =>
+        err.code === "EXDEV" ? copyFile(from, to) : Promise.reject(err),
+      );
     }
   }
 }

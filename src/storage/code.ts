@@ -3,7 +3,13 @@
  * that decide when a blob may go. Hashes being uploaded are pinned, so a collection running meanwhile never
  * removes bytes a transaction is about to reference.
  */
+import { FOLDER_CODE_SHA256, folderKey, folderOf } from "../util/code-folder.js";
 import type { BlobStore, CodeRepository, Storage, StoredCode } from "./types.js";
+
+/** A host folder as stored code: its key, no hash, no size (nothing of it is stored). */
+export function folderCode(absolutePath: string): StoredCode {
+  return { sha256Hex: folderKey(absolutePath), codeSha256: FOLDER_CODE_SHA256, codeSize: 0, unzippedSize: 0 };
+}
 
 /** The code store: content-addressed bytes and their reference counts. */
 export class CodeStore {
@@ -38,6 +44,16 @@ export class CodeStore {
       await this.dropHold(code.sha256Hex);
       throw err;
     }
+  }
+
+  /**
+   * Takes a host folder as code (the development loop): nothing is stored, but its key is pinned like an upload's
+   * hash until `release`, so the flow of `register` and `release` is the same.
+   */
+  ingestFolder(absolutePath: string): StoredCode {
+    const code = folderCode(absolutePath);
+    this.pin(code.sha256Hex);
+    return code;
   }
 
   /** The unzipped size recorded for a stored blob (0 if unknown). */
@@ -83,7 +99,9 @@ export class CodeStore {
     }
     await this.storage.transaction(async () => {
       const gone = await this.rows.deleteUnreferenced((sha) => this.pinned.has(sha));
-      await Promise.all(gone.map((sha) => this.blobs.delete(sha)));
+      await Promise.all(
+        gone.filter((sha) => folderOf(sha) === undefined).map((sha) => this.blobs.delete(sha)),
+      );
     });
   }
 
@@ -95,6 +113,9 @@ export class CodeStore {
 
   /** Deletes a blob's bytes: at once on a one-process backend, under the database's check on a shared one. */
   private async remove(sha256Hex: string): Promise<void> {
+    if (folderOf(sha256Hex) !== undefined) {
+      return; // a folder's bytes are the user's own
+    }
     if (!this.rows.whenUnused) {
       await this.blobs.delete(sha256Hex);
       return;

@@ -241,6 +241,56 @@ export interface FunctionSettingsRepository {
   usage(accountId: string, region: string): Promise<AccountUsage>;
 }
 
+/**
+ * One statement of a function's resource-based policy (AddPermission), with the members its evaluation reads, so
+ * nothing outside storage parses the statement's JSON.
+ */
+export interface FunctionPolicyStatement {
+  readonly sid: string;
+  /** The statement's JSON exactly as AWS returns it; stored and answered as text, never re-serialized. */
+  readonly statement: string;
+  /** `lambda:<Operation>`, `lambda:*` or `*`. */
+  readonly action: string;
+  /** `*`, an IAM ARN (an account's root for a 12-digit principal) or a service principal (`s3.amazonaws.com`). */
+  readonly principal: string;
+  /** The `aws:PrincipalOrgID` condition, or null. */
+  readonly organizationId: string | null;
+  /**
+   * Whether the statement has conditions on the request's source (SourceArn, SourceAccount, EventSourceToken,
+   * FunctionUrlAuthType): keys a direct API call never carries.
+   */
+  readonly sourceConditions: boolean;
+}
+
+/** The policy of one resource: the unqualified function, a version or an alias. */
+export interface FunctionPolicy {
+  readonly revisionId: string;
+  /** In the order they were added. */
+  readonly statements: readonly FunctionPolicyStatement[];
+}
+
+/**
+ * Function resource policies, one per (function, qualifier); the unqualified function's qualifier is `""`. A policy
+ * exists while it has statements; rows go with the function. Writes only inside `Storage.transaction`.
+ */
+export interface FunctionPolicyRepository {
+  /** The policy of a resource, undefined when it has no statement. */
+  get(functionId: number, qualifier: string): Promise<FunctionPolicy | undefined>;
+  /** Appends a statement (creating the policy) and gives the policy `revisionId`. */
+  addStatement(
+    functionId: number,
+    qualifier: string,
+    statement: FunctionPolicyStatement,
+    revisionId: string,
+  ): Promise<void>;
+  /**
+   * Removes a statement; true when it existed. The policy goes with its last statement, else takes `revisionId`.
+   */
+  removeStatement(functionId: number, qualifier: string, sid: string, revisionId: string): Promise<boolean>;
+  /** Deletes a resource's whole policy (its version or alias is gone). */
+  deletePolicy(functionId: number, qualifier: string): Promise<void>;
+}
+
 /** A zip as stored: its hashes and sizes. */
 export interface StoredCode {
   /** Hex SHA-256: the blob's key. */
@@ -539,6 +589,7 @@ export interface Storage {
   readonly aliases: AliasRepository;
   readonly functionSettings: FunctionSettingsRepository;
   readonly functionUrls: FunctionUrlRepository;
+  readonly functionPolicies: FunctionPolicyRepository;
   readonly code: CodeRepository;
   readonly organizations: OrganizationRepository;
   readonly credentials: CredentialRepository;

@@ -1,9 +1,12 @@
 /**
  * Function URLs against `docs/reference/aws-deploy-api.md` §11 (the config operations, through the AWS SDK v3
  * and the `aws` CLI) and §12 (serving over plain HTTP): the 2.0 event a Python function sees, how its answers map
- * to HTTP responses, function errors, unknown URLs, CORS, both host forms, and AWS_IAM URLs on a strict server.
+ * to HTTP responses, function errors, unknown URLs, CORS, both host forms, who the function policy lets call a URL
+ * (§12.3: `NONE` needs the public `lambda:InvokeFunctionUrl` statement, `AWS_IAM` admits other accounts only by a
+ * statement), and AWS_IAM URLs on a strict server.
  */
 import {
+  AddPermissionCommand,
   CreateAliasCommand,
   CreateFunctionUrlConfigCommand,
   DeleteAliasCommand,
@@ -12,6 +15,7 @@ import {
   LambdaClient,
   ListFunctionUrlConfigsCommand,
   PublishVersionCommand,
+  RemovePermissionCommand,
   UpdateFunctionUrlConfigCommand,
 } from "@aws-sdk/client-lambda";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -28,6 +32,9 @@ import { NodeSha256 } from "../helpers/sha256.js";
 import type { Lamina } from "../../src/index.js";
 
 const A = "123456789012";
+/** Other accounts: lenient mode takes a 12-digit access key as the caller's account. */
+const B = "111111111111";
+const C = "222222222222";
 const fnArn = (name: string, qualifier?: string) =>
   `arn:aws:lambda:${TEST_REGION}:${A}:function:${name}${qualifier === undefined ? "" : `:${qualifier}`}`;
 
@@ -178,6 +185,50 @@ beforeAll(async () => {
   lamina = await startTestServer();
   client = lambdaClient(lamina.url, A);
 });
+
+/**
+ * Adds what `aws lambda add-permission --action lambda:InvokeFunctionUrl --principal '*'
+ * --function-url-auth-type NONE` adds (and AWS's console adds by itself): the statement a `NONE` URL needs before it
+ * answers (§12.3).
+ */
+async function allowPublic(
+  name: string,
+  qualifier?: string,
+  sid = "FunctionURLAllowPublicAccess",
+): Promise<void> {
+  await client.send(
+    new AddPermissionCommand({
+      FunctionName: name,
+      Qualifier: qualifier,
+      StatementId: sid,
+      Action: "lambda:InvokeFunctionUrl",
+      Principal: "*",
+      FunctionUrlAuthType: "NONE",
+    }),
+  );
+}
+
+/** SigV4 headers for a POST of `body` to `functionUrl` + `path`, signed for the service `lambda`. */
+async function signUrlCall(
+  functionUrl: string,
+  path: string,
+  body: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+): Promise<Record<string, string>> {
+  const target = new URL(functionUrl);
+  const signer = new SignatureV4({ service: "lambda", region: TEST_REGION, credentials, sha256: NodeSha256 });
+  const signed = await signer.sign({
+    method: "POST",
+    protocol: "http:",
+    hostname: target.hostname,
+    port: Number(target.port),
+    path: `/${path}`,
+    query: {},
+    headers: { host: target.host, "content-type": "application/json" },
+    body,
+  });
+  return signed.headers;
+}
 
 async function newFunction(prefix = "url"): Promise<string> {
   const name = randomName(prefix);
@@ -453,7 +504,8 @@ describe("alias URLs (§11 #81, #87, #88)", () => {
     } while (marker !== undefined);
     expect(seen.sort()).toEqual([fnArn(name), fnArn(name, "live")].sort());
 
-    // The alias URL runs the alias's version, invoked under the alias's ARN.
+    // The alias URL runs the alias's version, invoked under the alias's ARN, once the alias's own policy allows it.
+    await allowPublic(name, "live");
     const served = await callUrl(lamina, live.FunctionUrl ?? "", "echo");
     expect(served.status).toBe(200);
     expect(served.headers["x-invoked-arn"]).toBe(fnArn(name, "live"));
@@ -488,6 +540,7 @@ describe("serving a URL (§12)", () => {
     const out = await client.send(
       new CreateFunctionUrlConfigCommand({ FunctionName: name, AuthType: "NONE" }),
     );
+    await allowPublic(name);
     functionUrl = out.FunctionUrl ?? "";
     urlId = new URL(functionUrl).hostname.split(".")[0] ?? "";
   });
@@ -678,6 +731,7 @@ describe("CORS (§12.5)", () => {
       }),
     );
     functionUrl = out.FunctionUrl ?? "";
+    await allowPublic(name);
   });
 
   it("a preflight is answered by the URL with the configured settings", async () => {
@@ -713,6 +767,135 @@ describe("CORS (§12.5)", () => {
   });
 });
 
+describe("who the function policy lets call a URL (§12.3)", () => {
+  /** The 403 a URL answers a caller its policy does not allow. */
+  const expectForbidden = (answer: HttpAnswer) => {
+    expect(answer.status).toBe(403);
+    expect(answer.headers["x-amzn-errortype"]).toBe("AccessDeniedException");
+    expect(answer.headers["content-type"]).toBe("application/json");
+    expect(answer.body.toString()).toBe(JSON.stringify({ Message: FORBIDDEN }));
+  };
+
+  it("NONE: 403 until the public InvokeFunctionUrl statement with FunctionUrlAuthType NONE; 403 again once removed", async () => {
+    const name = await newFunction("none");
+    const out = await client.send(
+      new CreateFunctionUrlConfigCommand({ FunctionName: name, AuthType: "NONE" }),
+    );
+    const url = out.FunctionUrl ?? "";
+    expectForbidden(await callUrl(lamina, url, "string"));
+
+    // Statements that do not make the URL public: another action, no FunctionUrlAuthType, the other AuthType,
+    // an account instead of `*`.
+    const near: { sid: string; action: string; principal: string; authType?: "NONE" | "AWS_IAM" }[] = [
+      { sid: "invoke", action: "lambda:InvokeFunction", principal: "*" },
+      { sid: "no-condition", action: "lambda:InvokeFunctionUrl", principal: "*" },
+      { sid: "iam", action: "lambda:InvokeFunctionUrl", principal: "*", authType: "AWS_IAM" },
+      { sid: "account", action: "lambda:InvokeFunctionUrl", principal: B, authType: "NONE" },
+    ];
+    for (const n of near) {
+      await client.send(
+        new AddPermissionCommand({
+          FunctionName: name,
+          StatementId: n.sid,
+          Action: n.action,
+          Principal: n.principal,
+          FunctionUrlAuthType: n.authType,
+        }),
+      );
+    }
+    expectForbidden(await callUrl(lamina, url, "string"));
+
+    await allowPublic(name);
+    const served = await callUrl(lamina, url, "string");
+    expect([served.status, served.body.toString()]).toEqual([200, "hello"]);
+
+    await client.send(
+      new RemovePermissionCommand({ FunctionName: name, StatementId: "FunctionURLAllowPublicAccess" }),
+    );
+    expectForbidden(await callUrl(lamina, url, "string"));
+  });
+
+  it("an alias URL follows the alias's policy, not the function's", async () => {
+    const name = await newFunction("none-alias");
+    await client.send(new PublishVersionCommand({ FunctionName: name }));
+    await client.send(new CreateAliasCommand({ FunctionName: name, Name: "live", FunctionVersion: "1" }));
+    const live = await client.send(
+      new CreateFunctionUrlConfigCommand({ FunctionName: name, Qualifier: "live", AuthType: "NONE" }),
+    );
+    const url = live.FunctionUrl ?? "";
+    await allowPublic(name);
+    expectForbidden(await callUrl(lamina, url, "string"));
+    await allowPublic(name, "live");
+    expect((await callUrl(lamina, url, "string")).status).toBe(200);
+  });
+
+  it("AWS_IAM: the function's own account; another only with a statement granting it FunctionUrlAuthType AWS_IAM", async () => {
+    const name = await newFunction("iam-policy");
+    const out = await client.send(
+      new CreateFunctionUrlConfigCommand({ FunctionName: name, AuthType: "AWS_IAM" }),
+    );
+    const url = out.FunctionUrl ?? "";
+    const body = '{"from":"iam"}';
+    const callAs = async (account: string) =>
+      callUrl(lamina, url, "iam", {
+        method: "POST",
+        headers: await signUrlCall(url, "iam", body, { accessKeyId: account, secretAccessKey: "any" }),
+        body,
+      });
+
+    const own = await callAs(A);
+    expect(own.status).toBe(200);
+    expectForbidden(await callAs(B));
+
+    // Near misses for B: the NONE condition, no condition, InvokeFunction.
+    await client.send(
+      new AddPermissionCommand({
+        FunctionName: name,
+        StatementId: "b-none",
+        Action: "lambda:InvokeFunctionUrl",
+        Principal: B,
+        FunctionUrlAuthType: "NONE",
+      }),
+    );
+    await client.send(
+      new AddPermissionCommand({
+        FunctionName: name,
+        StatementId: "b-plain",
+        Action: "lambda:InvokeFunctionUrl",
+        Principal: B,
+      }),
+    );
+    await client.send(
+      new AddPermissionCommand({
+        FunctionName: name,
+        StatementId: "b-invoke",
+        Action: "lambda:InvokeFunction",
+        Principal: B,
+      }),
+    );
+    expectForbidden(await callAs(B));
+
+    await client.send(
+      new AddPermissionCommand({
+        FunctionName: name,
+        StatementId: "b-url",
+        Action: "lambda:InvokeFunctionUrl",
+        Principal: B,
+        FunctionUrlAuthType: "AWS_IAM",
+      }),
+    );
+    const other = await callAs(B);
+    expect(other.status).toBe(200);
+    const event = JSON.parse(other.body.toString()) as UrlEvent;
+    expect(event.requestContext.accountId).toBe(B);
+    expect(event.requestContext.authorizer?.iam).toMatchObject({ accountId: B });
+    expectForbidden(await callAs(C));
+
+    await client.send(new RemovePermissionCommand({ FunctionName: name, StatementId: "b-url" }));
+    expectForbidden(await callAs(B));
+  });
+});
+
 describe("the aws CLI flow", () => {
   it("create-function-url-config, then a plain HTTP call to the URL it printed", async () => {
     const name = await newFunction("cli");
@@ -723,6 +906,36 @@ describe("the aws CLI flow", () => {
     expect(created.code, created.stderr).toBe(0);
     const out = JSON.parse(created.stdout) as { FunctionUrl: string; FunctionArn: string };
     expect(out.FunctionArn).toBe(fnArn(name));
+    // Created through the CLI, a NONE URL answers only once its caller adds the public permission (§12.3).
+    const refused = await curl(["-i", `${out.FunctionUrl}hello`]);
+    expect(refused).toMatch(/^HTTP\/1\.1 403 /);
+    expect(refused.endsWith(JSON.stringify({ Message: FORBIDDEN }))).toBe(true);
+    const permitted = await runAws(
+      [
+        "lambda",
+        "add-permission",
+        "--function-name",
+        name,
+        "--statement-id",
+        "FunctionURLAllowPublicAccess",
+        "--action",
+        "lambda:InvokeFunctionUrl",
+        "--principal",
+        "*",
+        "--function-url-auth-type",
+        "NONE",
+      ],
+      { url: lamina.url, accountId: A },
+    );
+    expect(permitted.code, permitted.stderr).toBe(0);
+    expect(JSON.parse((JSON.parse(permitted.stdout) as { Statement: string }).Statement)).toEqual({
+      Sid: "FunctionURLAllowPublicAccess",
+      Effect: "Allow",
+      Principal: "*",
+      Action: "lambda:InvokeFunctionUrl",
+      Resource: fnArn(name),
+      Condition: { StringEquals: { "lambda:FunctionUrlAuthType": "NONE" } },
+    });
     const event = JSON.parse(await curl([`${out.FunctionUrl}hello?from=cli`])) as UrlEvent;
     expect([event.rawPath, event.queryStringParameters]).toEqual(["/hello", { from: "cli" }]);
 
@@ -740,26 +953,8 @@ describe("AWS_IAM URLs on a strict server (§12.3)", () => {
   let strict: Lamina;
   let functionUrl: string;
 
-  const sign = async (secret: string, path: string, body: string) => {
-    const target = new URL(functionUrl);
-    const signer = new SignatureV4({
-      service: "lambda",
-      region: TEST_REGION,
-      credentials: { accessKeyId: KEY, secretAccessKey: secret },
-      sha256: NodeSha256,
-    });
-    const signed = await signer.sign({
-      method: "POST",
-      protocol: "http:",
-      hostname: target.hostname,
-      port: Number(target.port),
-      path: `/${path}`,
-      query: {},
-      headers: { host: target.host, "content-type": "application/json" },
-      body,
-    });
-    return signed.headers as Record<string, string>;
-  };
+  const sign = (secret: string, path: string, body: string) =>
+    signUrlCall(functionUrl, path, body, { accessKeyId: KEY, secretAccessKey: secret });
 
   beforeAll(async () => {
     const file = join(tmpDir(), "credentials");

@@ -15,7 +15,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { EMPTY_ZIP, NO_SUCH_BUCKET, NOT_A_ZIP } from "../helpers/aws-texts.js";
+import { accessDenied, EMPTY_ZIP, NO_SUCH_BUCKET, NOT_A_ZIP } from "../helpers/aws-texts.js";
 import { expectLambdaError, lambdaClient, randomName, TEST_REGION } from "../helpers/clients.js";
 import { rawRequest } from "../helpers/raw.js";
 import { startTestServer } from "../helpers/server.js";
@@ -739,24 +739,15 @@ describe("errors", () => {
     await expectLambdaError(create({ FunctionName: arn }), unreachableError);
   });
 
-  it("denies an ARN of another account with 403 and a null Message (§6)", async () => {
-    const name = randomName("fn");
-    await create({ FunctionName: name }, clientB);
-    const arn = arnOf(name, B);
-    const calls = [
-      () => create({ FunctionName: arnOf(randomName("fn"), B) }),
-      () => client.send(new GetFunctionCommand({ FunctionName: arn })),
-    ];
-    for (const call of calls) {
-      const err = await call().then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      // The SDK has no text for a null Message; the raw requests below check the body itself.
-      expect(err).toBeInstanceOf(LambdaServiceException);
-      const e = err as LambdaServiceException;
-      expect([e.name, e.$metadata.httpStatusCode]).toEqual(["AccessDeniedException", 403]);
-    }
+  it("denies creating under another account's ARN with 403 and a null Message (§6)", async () => {
+    const err = await create({ FunctionName: arnOf(randomName("fn"), B) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    // The SDK has no text for a null Message; the raw request below checks the body itself.
+    expect(err).toBeInstanceOf(LambdaServiceException);
+    const e = err as LambdaServiceException;
+    expect([e.name, e.$metadata.httpStatusCode]).toEqual(["AccessDeniedException", 403]);
     const raw = await rawRequest(lamina.url, "POST", "/2015-03-31/functions", {
       accountId: A,
       body: JSON.stringify({
@@ -768,13 +759,24 @@ describe("errors", () => {
       }),
     });
     expect([raw.status, raw.errorType, raw.body]).toEqual([403, "AccessDeniedException", '{"Message":null}']);
+  });
+
+  it("denies reading another account's function that no policy shares (aws-deploy-api.md §5.3)", async () => {
+    const name = randomName("fn");
+    await create({ FunctionName: name }, clientB);
+    const arn = arnOf(name, B);
+    await expectLambdaError(client.send(new GetFunctionCommand({ FunctionName: arn })), {
+      name: "AccessDeniedException",
+      status: 403,
+      message: accessDenied(A, arn, "GetFunction"),
+    });
     const rawGet = await rawRequest(lamina.url, "GET", `/2015-03-31/functions/${encodeURIComponent(arn)}`, {
       accountId: A,
     });
     expect([rawGet.status, rawGet.errorType, rawGet.body]).toEqual([
       403,
       "AccessDeniedException",
-      '{"Message":null}',
+      JSON.stringify({ Message: accessDenied(A, arn, "GetFunction") }),
     ]);
   });
 

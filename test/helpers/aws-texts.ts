@@ -13,8 +13,8 @@ export const NO_POLICY = "No policy is associated with the given resource.";
 export const VERSION_TOO_LOW = "Layer Version Cannot be less than 1";
 
 /**
- * aws-layer-semantics.md §3 #71, #74, #75 (seed-walkthrough.md step 9): a resource-based policy that does not
- * allow the caller, who is its account's root here.
+ * aws-layer-semantics.md §3 #71, #74, #75 (seed-walkthrough.md step 9) and aws-deploy-api.md §5.3 (functions): a
+ * resource-based policy that does not allow the caller, who is its account's root here.
  */
 export function accessDenied(callerAccount: string, resource: string, action = "GetLayerVersion"): string {
   return `User: arn:aws:iam::${callerAccount}:root is not authorized to perform: lambda:${action} on resource: ${resource} because no resource-based policy allows the lambda:${action} action`;

@@ -12,7 +12,7 @@ import {
   ResourceNotFoundException,
 } from "../../errors.js";
 import type { RequestContext } from "../../identity/context.js";
-import type { CodeStore } from "../../storage/code.js";
+import { folderCode, type CodeStore } from "../../storage/code.js";
 import type {
   FunctionFields,
   FunctionRepository,
@@ -175,7 +175,7 @@ export class FunctionService {
    * validated and hashed, and stored unless dry.
    */
   private async readCode(ctx: RequestContext, input: CodeInput, dryRun: boolean): Promise<StoredCode> {
-    const source = chooseSource(input);
+    const source = chooseSource(input, this.s3.hotReloadBucket);
     let zip: Buffer;
     switch (source.kind) {
       case "none":
@@ -191,6 +191,9 @@ export class FunctionService {
       case "s3":
         zip = await this.s3.fetch(ctx, source.bucket, source.key, source.version);
         break;
+      case "folder":
+        // Nothing to read or store: the function runs from the folder itself, reloaded on change (§14).
+        return dryRun ? folderCode(source.path) : this.code.ingestFolder(source.path);
     }
     const stored = await inspectZip(zip);
     if (!dryRun) {

@@ -2,11 +2,16 @@
  * One synchronous run of a function, shared by every door a request comes in at (the Invoke operation, function
  * URLs): the function's reserved concurrency is taken first (429 beyond it, `docs/reference/aws-deploy-api.md`
  * §8 #66), then the executor runs it; a runtime lamina cannot start and damaged code become AWS's answers for
- * them (`docs/reference/aws-lambda-execution.md` §A7).
+ * them, as does a hot-reload folder that is gone (`docs/reference/aws-lambda-execution.md` §A7).
  */
 import { functionArn, partitionOf } from "../../arn.js";
 import { InvalidRuntimeException, InvalidZipFileException } from "../../errors.js";
-import { DamagedCodeError, type Executor, type InvokeResult } from "../../execution/executor.js";
+import {
+  DamagedCodeError,
+  MissingFolderError,
+  type Executor,
+  type InvokeResult,
+} from "../../execution/executor.js";
 import { RuntimeUnavailableError } from "../../execution/runtimes.js";
 import type { FunctionVersion } from "../../storage/types.js";
 import type { ConcurrencyService } from "../functions/concurrency.js";
@@ -19,6 +24,12 @@ export type RunResult = Pick<InvokeResult, "payload" | "functionError" | "log">;
 export function damagedCodeMessage(functionArn: string, err: DamagedCodeError): string {
   const what = err.layerArn === undefined ? `the code of function ${functionArn}` : `layer ${err.layerArn}`;
   return `Lambda could not unzip the deployment package: the stored bytes of ${what} are damaged (blob ${err.sha256Hex} no longer matches its SHA-256).`;
+}
+
+/** lamina's own Invoke error for folder code (the development loop) whose folder is gone; AWS has no folders. */
+export function missingFolderMessage(functionArn: string, err: MissingFolderError): string {
+  const what = err.layerArn === undefined ? `the code of function ${functionArn}` : `layer ${err.layerArn}`;
+  return `Lambda could not read the deployment package: ${err.folder}, the hot-reload folder of ${what}, does not exist. Invokes work again once it is back.`;
 }
 
 /** The ARN of `fn`, qualified when `qualifier` is given. */
@@ -69,6 +80,9 @@ export class Invoker {
       }
       if (err instanceof DamagedCodeError) {
         throw new InvalidZipFileException(damagedCodeMessage(arnOf(fn), err));
+      }
+      if (err instanceof MissingFolderError) {
+        throw new InvalidZipFileException(missingFolderMessage(arnOf(fn), err));
       }
       throw err;
     } finally {

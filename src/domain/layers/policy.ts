@@ -45,8 +45,11 @@ export function buildStatement(input: {
   };
 }
 
-/** The policy document AWS returns from GetLayerVersionPolicy, statements in insertion order. */
-export function policyDocument(statements: readonly PolicyStatement[]): string {
+/**
+ * The policy document AWS returns from GetLayerVersionPolicy and GetPolicy, statements in insertion order
+ * (`docs/reference/aws-deploy-api.md` §1.2: `Version`, `Id`, `Statement`).
+ */
+export function policyDocument(statements: readonly { readonly statement: string }[]): string {
   return `{"Version":"2012-10-17","Id":"default","Statement":[${statements.map((s) => s.statement).join(",")}]}`;
 }
 

@@ -11,7 +11,13 @@ import {
 } from "../../errors.js";
 import type { RequestContext } from "../../identity/context.js";
 import type { CodeStore } from "../../storage/code.js";
-import type { LayerRepository, LayerVersion, Storage, VersionFilter } from "../../storage/types.js";
+import type {
+  LayerRepository,
+  LayerVersion,
+  Storage,
+  StoredCode,
+  VersionFilter,
+} from "../../storage/types.js";
 import { inspectZip } from "../code.js";
 import { chooseSource, type S3CodeFetcher } from "../code-source.js";
 import { lambdaTimestamp, type Clock } from "../../util/clock.js";
@@ -89,16 +95,27 @@ export class LayerService {
     const ref = this.layerRef(ctx, input.layerName);
     this.requireOwner(ctx, ref, "lambda:PublishLayerVersion", layerArn(ref));
     // Fetched before the transaction: S3's answers are errors of §3 #15 (texts INFERRED for layers).
-    const source = chooseSource(input.content ?? { zipFile: undefined, s3Bucket: undefined });
-    if (source.kind === "none") {
-      throw new InvalidParameterValueException(LAYER_MESSAGES.noContent);
+    const source = chooseSource(
+      input.content ?? { zipFile: undefined, s3Bucket: undefined },
+      this.s3.hotReloadBucket,
+    );
+    let stored: StoredCode;
+    switch (source.kind) {
+      case "none":
+        throw new InvalidParameterValueException(LAYER_MESSAGES.noContent);
+      case "folder":
+        // A layer backed by the folder itself: merged at /opt from there, reloaded on change (§14).
+        stored = this.code.ingestFolder(source.path);
+        break;
+      default: {
+        const zip =
+          source.kind === "upload"
+            ? source.zip
+            : await this.s3.fetch(ctx, source.bucket, source.key, source.version);
+        stored = await inspectZip(zip);
+        await this.code.ingest(stored, zip);
+      }
     }
-    const zip =
-      source.kind === "upload"
-        ? source.zip
-        : await this.s3.fetch(ctx, source.bucket, source.key, source.version);
-    const stored = await inspectZip(zip);
-    await this.code.ingest(stored, zip);
     try {
       const published = await this.storage.transaction(async () => {
         await this.code.register(stored);

@@ -11,6 +11,7 @@ import { InvalidSignatureException } from "../../identity/errors.js";
 import { parseSignature } from "../../identity/sigv4.js";
 import type { FunctionUrlConfig, FunctionVersion, Storage } from "../../storage/types.js";
 import type { Clock } from "../../util/clock.js";
+import type { FunctionPermissionService } from "../functions/permissions.js";
 import type { Invoker } from "../invoke/invoker.js";
 import { URL_FORBIDDEN_MESSAGE, urlInvokeAllowed } from "./access.js";
 import type { UrlHost } from "./address.js";
@@ -33,6 +34,7 @@ export class FunctionUrlServer {
   constructor(
     private readonly storage: Storage,
     private readonly invoker: Invoker,
+    private readonly permissions: FunctionPermissionService,
     private readonly auth: Authenticator,
     private readonly clock: Clock,
   ) {}
@@ -79,7 +81,7 @@ export class FunctionUrlServer {
     requestId: string,
   ): Promise<IamAuthorizer | undefined> {
     if (config.authType === "NONE") {
-      if (!(await urlInvokeAllowed(fn, config, { accountId: undefined }))) {
+      if (!(await urlInvokeAllowed(this.permissions, fn, config, undefined))) {
         throw new AccessDeniedException(URL_FORBIDDEN_MESSAGE);
       }
       return undefined;
@@ -98,7 +100,7 @@ export class FunctionUrlServer {
       { method: req.method, rawUrl: req.rawUrl, headers: req.rawHeaders, query },
       req.body,
     );
-    if (!(await urlInvokeAllowed(fn, config, { accountId: ctx.accountId }))) {
+    if (!(await urlInvokeAllowed(this.permissions, fn, config, ctx))) {
       throw new AccessDeniedException(URL_FORBIDDEN_MESSAGE);
     }
     const userId = ctx.userId ?? ctx.accountId;

@@ -24,6 +24,7 @@ import {
 } from "../../domain/functions/validate.js";
 import { LATEST } from "../../arn.js";
 import { InvalidParameterValueException } from "../../errors.js";
+import type { FunctionPermissionService } from "../../domain/functions/permissions.js";
 import type { ConcurrencyService } from "../../domain/functions/concurrency.js";
 import { checkTagCount } from "../../domain/functions/tags.js";
 
@@ -87,6 +88,7 @@ function readConfiguration(body: Body): ConfigurationInput & {
 /** Handlers for the function operations. */
 export function functionHandlers(
   functions: FunctionService,
+  permissions: FunctionPermissionService,
   concurrency?: ConcurrencyService,
 ): Record<FunctionOperation, Handler> {
   const configuration = (view: FunctionView, moment: "created" | "updated" | "read") =>
@@ -137,7 +139,8 @@ export function functionHandlers(
 
     GetFunction: async (call) => {
       const { name, qualifier } = namespaced(call);
-      const view = await functions.get(call.ctx, name, qualifier);
+      const ctx = await permissions.contextFor(call.ctx, name, qualifier, "lambda:GetFunction");
+      const view = await functions.get(ctx, name, qualifier);
       const tags = view.fn.tags;
       // Reserved concurrency is function-wide: every qualifier shows it while it is set (§8 #62 of the deploy API).
       const reserved = await concurrency?.reservedFor(view.fn);
@@ -153,7 +156,8 @@ export function functionHandlers(
 
     GetFunctionConfiguration: async (call) => {
       const { name, qualifier } = namespaced(call);
-      return { body: configuration(await functions.get(call.ctx, name, qualifier), "read") };
+      const ctx = await permissions.contextFor(call.ctx, name, qualifier, "lambda:GetFunctionConfiguration");
+      return { body: configuration(await functions.get(ctx, name, qualifier), "read") };
     },
 
     ListFunctions: async (call) => {

@@ -13,6 +13,8 @@ import type { ConcurrencyService } from "../../domain/functions/concurrency.js";
 import type { EventInvokeConfigService } from "../../domain/functions/event-invoke-configs.js";
 import type { ReadOnlyConfigs } from "../../domain/functions/read-only-configs.js";
 import type { TagService } from "../../domain/functions/tags.js";
+import type { FunctionPermissionService } from "../../domain/functions/permissions.js";
+import { permissionHandlers } from "./permissions.js";
 import { eventInvokeConfigHandlers } from "./event-invoke-configs.js";
 import { functionUrlHandlers } from "./function-urls.js";
 import type { FunctionUrlService } from "../../domain/urls/configs.js";
@@ -40,16 +42,18 @@ export interface Services {
   readonly functionUrls: FunctionUrlService;
   /** The URL lamina serves at: the scheme and port of the function URLs it hands out. */
   readonly endpoint: () => string;
+  readonly permissions: FunctionPermissionService;
 }
 
 /** The operations lamina implements, each with its handler. */
 export function implementedHandlers(services: Services): Partial<Record<OperationName, Handler>> {
   return {
     ...layerHandlers(services.layers, services.layerPermissions),
-    ...functionHandlers(services.functions, services.concurrency),
+    ...functionHandlers(services.functions, services.permissions, services.concurrency),
     ...versionHandlers(services.functions),
     ...aliasHandlers(services.functions.aliases),
     ...invokeHandlers(services.functions, services.invoker, services.events, services),
+    ...permissionHandlers(services.permissions),
     ...tagHandlers(services.tags),
     ...settingsHandlers(services.concurrency, services.readOnlyConfigs),
     ...eventInvokeConfigHandlers(services.eventConfigs),

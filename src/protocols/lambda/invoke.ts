@@ -17,11 +17,14 @@ import { EVENT_DEFAULTS, type AsyncInvokeQueue, type EventOutcome } from "../../
 import type { Invoker } from "../../domain/invoke/invoker.js";
 import type { ConcurrencyService } from "../../domain/functions/concurrency.js";
 import type { EventInvokeConfigService } from "../../domain/functions/event-invoke-configs.js";
+import type { FunctionPermissionService } from "../../domain/functions/permissions.js";
 
 /** What Invoke asks besides the function: its reservation and its event-invoke config. */
 export interface InvokeSettings {
   readonly concurrency: ConcurrencyService;
   readonly eventConfigs: EventInvokeConfigService;
+  /** Lets a caller of another account invoke a function whose policy allows it. */
+  readonly permissions: FunctionPermissionService;
 }
 
 /** §A7: asynchronous payloads are limited to 1 MB (the message's byte count is INFERRED from that). */
@@ -106,8 +109,9 @@ export function invokeHandlers(
         );
       }
       const payload = payloadOf(call.rawBody);
+      const ctx = await settings.permissions.contextFor(call.ctx, name, qualifier, "lambda:InvokeFunction");
       // A version, $LATEST, or the version an alias's routing draws for this invoke.
-      const view = await functions.forInvoke(call.ctx, name, qualifier);
+      const view = await functions.forInvoke(ctx, name, qualifier);
       const clientContext =
         clientContextB64 === undefined ? undefined : Buffer.from(clientContextB64, "base64").toString("utf8");
       if (invocationType === "DryRun") {

@@ -3,6 +3,8 @@
  * are checked against the blob's SHA-256 as they stream (a mismatch cuts the connection before the last bytes), and
  * in strict mode they need a signature that is at most 10 minutes old, refused the way S3 refuses a presigned URL.
  */
+import { pathToFileURL } from "node:url";
+import { folderOf } from "../../util/code-folder.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { ServiceException, UnknownOperationException } from "../../errors.js";
@@ -25,6 +27,11 @@ export type CodeLocation = (baseUrl: string, sha256Hex: string) => string;
  */
 export function codeLocations(signer?: UrlSigner): CodeLocation {
   return (baseUrl, sha256Hex) => {
+    // Folder code has no zip: where it lives is the folder (as LocalStack answers for hot reloading).
+    const folder = folderOf(sha256Hex);
+    if (folder !== undefined) {
+      return pathToFileURL(folder).href;
+    }
     const path = `/_lamina/code/${sha256Hex}`;
     return signer ? `${baseUrl}${path}?${signer.sign(path)}` : `${baseUrl}${path}`;
   };

@@ -12,6 +12,7 @@ import { PgDb } from "./db.js";
 import { PgFunctions } from "./functions.js";
 import { PgFunctionSettings } from "./function-settings.js";
 import { PgFunctionUrls } from "./function-urls.js";
+import { PgFunctionPolicies } from "./function-policies.js";
 import { PgLayers } from "./layers.js";
 import { migrate } from "./migrations.js";
 import { PgOrganizations } from "./organizations.js";
@@ -23,6 +24,7 @@ export class PgStorage implements Storage {
   readonly aliases: PgAliases;
   readonly functionSettings: PgFunctionSettings;
   readonly functionUrls: PgFunctionUrls;
+  readonly functionPolicies: PgFunctionPolicies;
   readonly code: PgCode;
   readonly organizations: PgOrganizations;
   readonly credentials: PgCredentials;
@@ -33,6 +35,7 @@ export class PgStorage implements Storage {
     this.aliases = new PgAliases(db);
     this.functionSettings = new PgFunctionSettings(db);
     this.functionUrls = new PgFunctionUrls(db);
+    this.functionPolicies = new PgFunctionPolicies(db);
     this.code = new PgCode(db);
     this.organizations = new PgOrganizations(db);
     this.credentials = new PgCredentials(db);

@@ -297,6 +297,43 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 8,
+    name: "function resource policies: one per function, version or alias, statements in insertion order",
+    sql: `
+      -- Function resource policies (AddPermission), one per resource: qualifier '' is the unqualified function,
+      -- else a version number or an alias name. A row exists while the policy has statements.
+      CREATE TABLE function_policies (
+        function_id INTEGER NOT NULL REFERENCES functions (id) ON DELETE CASCADE,
+        qualifier   TEXT NOT NULL,
+        revision_id TEXT NOT NULL,
+        PRIMARY KEY (function_id, qualifier)
+      );
+
+      CREATE TABLE function_policy_statements (
+        function_id       INTEGER NOT NULL,
+        qualifier         TEXT NOT NULL,
+        sid               TEXT NOT NULL,
+        seq               INTEGER NOT NULL,  -- insertion order, the order GetPolicy lists statements in
+        statement         TEXT NOT NULL,     -- the statement JSON exactly as returned to the client
+        action            TEXT NOT NULL,
+        principal         TEXT NOT NULL,     -- '*', an IAM ARN or a service principal
+        organization_id   TEXT,              -- the aws:PrincipalOrgID condition
+        source_conditions INTEGER NOT NULL,  -- 1: conditions on the request's source a direct call never meets
+        PRIMARY KEY (function_id, qualifier, sid),
+        FOREIGN KEY (function_id, qualifier) REFERENCES function_policies (function_id, qualifier) ON DELETE CASCADE
+      );
+
+      -- A version's or alias's policy goes with it (an alias name can be created again, and must start bare).
+      CREATE TRIGGER function_versions_drop_policy AFTER DELETE ON function_versions BEGIN
+        DELETE FROM function_policies
+          WHERE function_id = OLD.function_id AND qualifier = CAST(OLD.version AS TEXT);
+      END;
+      CREATE TRIGGER function_aliases_drop_policy AFTER DELETE ON function_aliases BEGIN
+        DELETE FROM function_policies WHERE function_id = OLD.function_id AND qualifier = OLD.name;
+      END;
+    `,
+  },
+  {
+    version: 9,
     name: "function URL configs, found by their url id when a request arrives",
     sql: `
       -- One URL per function (qualifier '') and per alias. url_id is the host name's <url-id>, unique everywhere

@@ -27,6 +27,7 @@ import { openDatabase, syncAtCheckpointsOnly, type Db } from "./db.js";
 import { SqliteFunctions } from "./functions.js";
 import { SqliteFunctionSettings } from "./function-settings.js";
 import { SqliteFunctionUrls } from "./function-urls.js";
+import { SqliteFunctionPolicies } from "./function-policies.js";
 import { SqliteLayers } from "./layers.js";
 import { SqliteOrganizations } from "./organizations.js";
 
@@ -60,6 +61,7 @@ export class SqliteStorage implements Storage {
   readonly aliases: SqliteAliases;
   readonly functionSettings: SqliteFunctionSettings;
   readonly functionUrls: SqliteFunctionUrls;
+  readonly functionPolicies: SqliteFunctionPolicies;
   readonly code: SqliteCode;
   readonly organizations: SqliteOrganizations;
   readonly credentials: SqliteCredentials;
@@ -88,6 +90,7 @@ export class SqliteStorage implements Storage {
     this.aliases = gated(new SqliteAliases(db), gate);
     this.functionSettings = gated(new SqliteFunctionSettings(db), gate);
     this.functionUrls = gated(new SqliteFunctionUrls(db), gate);
+    this.functionPolicies = gated(new SqliteFunctionPolicies(db), gate);
     this.code = gated(new SqliteCode(db), gate);
     this.organizations = gated(new SqliteOrganizations(db), gate);
     this.credentials = gated(new SqliteCredentials(db), gate);
