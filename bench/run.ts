@@ -30,6 +30,7 @@ import { getLayerVersion } from "./scenarios/get-layer-version.js";
 import { invokeColdWarm } from "./scenarios/invoke.js";
 import { invokeThroughput } from "./scenarios/invoke-throughput.js";
 import { invokeAlias } from "./scenarios/invoke-alias.js";
+import { editToInvoke } from "./scenarios/edit-to-invoke.js";
 import { listLarge } from "./scenarios/list-large.js";
 import { memory } from "./scenarios/memory.js";
 import { publish } from "./scenarios/publish.js";
@@ -47,6 +48,7 @@ const SCENARIOS: readonly Scenario[] = [
   invokeColdWarm,
   invokeThroughput,
   invokeAlias,
+  editToInvoke,
   coldFloor,
   unpack,
   boto3EndToEnd,

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { listLocalBlobs } from "./storage/local-blobs/blobs.js";
 import { sha256OfFile } from "./storage/integrity.js";
+import { folderOf } from "./util/code-folder.js";
 import { inspectDatabase } from "./storage/sqlite/inspect.js";
 
 /** What `lamina check` prints, problem by problem. */
@@ -51,7 +52,8 @@ export async function checkDataDir(dataDir: string): Promise<CheckResult> {
   }
   for (const [sha, users] of report.references) {
     // A row nothing references yet is an upload in flight (or swept at the next start), not a loss.
-    if (!onDisk.has(sha) && users.length > 0) {
+    // Folder code (the development loop) is the user's folder, never a blob.
+    if (!onDisk.has(sha) && users.length > 0 && folderOf(sha) === undefined) {
       problems.push(CHECK_TEXTS.missing(sha, usedBy(users)));
     }
   }

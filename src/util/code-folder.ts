@@ -5,6 +5,10 @@
  * `folderOf` first. A folder has no bytes of lamina's, so nothing is copied, hashed or collected.
  */
 
+import { lstatSync, readdirSync, type Dirent } from "node:fs";
+import { join } from "node:path";
+import type { ZipEntryInfo } from "./zip-list.js";
+
 const PREFIX = "folder:";
 
 /** The key that stands for a host folder (an absolute, normalized path) where a zip's SHA-256 would be. */
@@ -19,3 +23,32 @@ export function folderOf(key: string): string | undefined {
 
 /** `CodeSha256` of folder code: no zip, no hash (the value LocalStack's hot reloading answers, §14). */
 export const FOLDER_CODE_SHA256 = "hot-reloading-hash-not-available";
+
+/** Entries of a folder listed at most (a development folder, not a package cache). */
+const MAX_LISTED = 200_000;
+
+/** A folder's entries as a zip's listing gives them (paths with `/`, parents before children), for the explorer. */
+export function listFolder(root: string): ZipEntryInfo[] {
+  const out: ZipEntryInfo[] = [];
+  const pending = [""];
+  while (pending.length > 0 && out.length < MAX_LISTED) {
+    const dir = pending.shift() ?? "";
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(join(root, dir), { withFileTypes: true });
+    } catch {
+      continue; // gone, or not readable: listed as far as it can be
+    }
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
+      if (entry.isDirectory()) {
+        out.push({ path, size: 0, kind: "directory" });
+        pending.push(path);
+      } else {
+        const size = entry.isFile() ? (lstatSync(join(root, path), { throwIfNoEntry: false })?.size ?? 0) : 0;
+        out.push({ path, size, kind: entry.isSymbolicLink() ? "link" : "file" });
+      }
+    }
+  }
+  return out;
+}

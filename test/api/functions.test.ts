@@ -15,7 +15,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { accessDenied, EMPTY_ZIP, NO_SUCH_BUCKET, NOT_A_ZIP } from "../helpers/aws-texts.js";
+import { accessDenied, EMPTY_ZIP, NOT_A_ZIP } from "../helpers/aws-texts.js";
 import { expectLambdaError, lambdaClient, randomName, TEST_REGION } from "../helpers/clients.js";
 import { rawRequest } from "../helpers/raw.js";
 import { startTestServer } from "../helpers/server.js";
@@ -841,11 +841,6 @@ describe("errors", () => {
       type: "User",
     });
     await expectLambdaError(create({ FunctionName: randomName("fn"), Code: {} }), invalid(NO_CODE_SOURCE));
-    await expectLambdaError(
-      // The development loop's bucket is never read from S3 (aws-deploy-api.md §14); other buckets: s3-code.test.ts.
-      create({ FunctionName: randomName("fn"), Code: { S3Bucket: "hot-reload", S3Key: "/tmp/fn" } }),
-      invalid(NO_SUCH_BUCKET),
-    );
     await expectLambdaError(
       create({ FunctionName: randomName("fn"), Code: { ZipFile: Buffer.from("not a zip") } }),
       invalid(NOT_A_ZIP),

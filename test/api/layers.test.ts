@@ -232,24 +232,6 @@ describe("PublishLayerVersion", () => {
       { name: "InvalidParameterValueException", status: 400, message: EMPTY_ZIP, type: "User" },
     );
   });
-
-  // Content read from S3 is tested against moto in s3-code.test.ts; the development loop's bucket never is (§14).
-  it("answers the hot-reload bucket with S3's NoSuchBucket error (§3 #15)", async () => {
-    await expectLambdaError(
-      client.send(
-        new PublishLayerVersionCommand({
-          LayerName: randomName(),
-          Content: { S3Bucket: "hot-reload", S3Key: "/tmp/layer" },
-        }),
-      ),
-      {
-        name: "InvalidParameterValueException",
-        status: 400,
-        message:
-          "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist",
-      },
-    );
-  });
 });
 
 describe("GetLayerVersion and GetLayerVersionByArn", () => {

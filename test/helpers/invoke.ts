@@ -126,6 +126,21 @@ export async function pollFor<T>(
   return value;
 }
 
+/** Polls an async read until `predicate` holds or `timeoutMs` passes; returns the last value seen. */
+export async function pollForAsync<T>(
+  read: () => Promise<T>,
+  predicate: (v: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let value = await read();
+  while (!predicate(value) && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    value = await read();
+  }
+  return value;
+}
+
 /** The 1-based line number of the first line of `source` containing `text` (for expected stack frames). */
 export function lineOf(source: string, text: string): number {
   const index = source.split("\n").findIndex((line) => line.includes(text));

@@ -4,6 +4,7 @@
  * zips' directories (not the cache) answers for functions that never ran and costs no extraction.
  */
 import type { BlobStore, FunctionLayer } from "../../storage/types.js";
+import { folderOf, listFolder } from "../../util/code-folder.js";
 import { listZip } from "../../util/zip-list.js";
 import type { OptFile, OptTree } from "./views.js";
 
@@ -13,7 +14,9 @@ export type { OptFile, OptTree };
 export async function mergedOpt(blobs: BlobStore, layers: readonly FunctionLayer[]): Promise<OptTree> {
   const byPath = new Map<string, OptFile>();
   for (const layer of layers) {
-    const entries = await listZip(await blobs.localPath(layer.sha256Hex));
+    const folder = folderOf(layer.sha256Hex);
+    const entries =
+      folder === undefined ? await listZip(await blobs.localPath(layer.sha256Hex)) : listFolder(folder);
     for (const e of entries) {
       if (e.kind === "directory") {
         dropFileAt(byPath, e.path);
