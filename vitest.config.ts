@@ -25,6 +25,8 @@ const TEAM_API_FILES = [
   "test/api/s3-code.test.ts",
   "test/api/tags.test.ts",
   "test/api/versions.test.ts",
+  // Its two servers run in the test process: on PostgreSQL they store imports through PgLayers.putVersion.
+  "test/cli/import-layer.test.ts",
 ];
 
 export default defineConfig({

@@ -7,6 +7,9 @@ import { z } from "zod";
 import { parseByteSize } from "./util/disk-space.js";
 
 const ORGANIZATION_RE = /^o-[a-z0-9]{10,32}$/;
+// The version ARNs `parseLayerVersionArn` reads (arn.ts), so every configured source can be stored.
+const LAYER_VERSION_ARN_RE =
+  /^arn:[a-zA-Z0-9-]+:lambda:[a-z]{2}(-[a-z]+)+-\d:\d{12}:layer:[a-zA-Z0-9-_]+:[1-9][0-9]*$/;
 
 /** Every option, with its default and meaning. */
 export const ConfigSchema = z
@@ -103,6 +106,27 @@ export const ConfigSchema = z
           .transform((file) => resolve(file)),
       )
       .default({}),
+    /**
+     * Vendor layer versions lamina serves under their own ARNs, from a local zip or folder (`--layer-source
+     * <ARN>=<path>`): owned by the ARN's account, readable by every account. Paths resolve against the working
+     * directory.
+     */
+    layerSources: z
+      .array(
+        z.object({
+          arn: z
+            .string()
+            .regex(
+              LAYER_VERSION_ARN_RE,
+              "a layer version ARN arn:aws:lambda:<region>:<account>:layer:<name>:<version>",
+            ),
+          path: z
+            .string()
+            .min(1, "a zip file or a folder after the =")
+            .transform((p) => resolve(p)),
+        }),
+      )
+      .default([]),
     /** Whether signatures are checked: lenient reads the access key as the account; strict verifies SigV4. */
     auth: z.enum(["lenient", "strict"]).default("lenient"),
     /**
@@ -177,6 +201,7 @@ export const ENV_VARS: Readonly<Record<keyof Config, string>> = {
   shutdownTimeout: "LAMINA_SHUTDOWN_TIMEOUT",
   organizations: "LAMINA_ORGANIZATIONS",
   runtimePaths: "LAMINA_RUNTIME_PATHS",
+  layerSources: "LAMINA_LAYER_SOURCES",
   auth: "LAMINA_AUTH",
   credentials: "LAMINA_CREDENTIALS",
   databaseUrl: "LAMINA_DATABASE_URL",
@@ -213,6 +238,22 @@ export function parseRuntimePaths(items: readonly string[]): Record<string, stri
   return out;
 }
 
+/**
+ * Parses `<layer version ARN>=<zip or folder>` items (one per flag, or `;`-separated in the environment). An ARN
+ * holds no `=`, so the first one ends it; an item without one keeps an empty path, which the schema refuses.
+ */
+export function parseLayerSources(items: readonly string[]): { arn: string; path: string }[] {
+  return items
+    .flatMap((i) => i.split(";"))
+    .filter((i) => i.trim() !== "")
+    .map((item) => {
+      const eq = item.indexOf("=");
+      return eq < 0
+        ? { arn: item.trim(), path: "" }
+        : { arn: item.slice(0, eq).trim(), path: item.slice(eq + 1).trim() };
+    });
+}
+
 /** Options from `LAMINA_*` environment variables. */
 export function configFromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   const out: Record<string, unknown> = {};
@@ -224,7 +265,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigInput {
           ? parseOrganizations([value])
           : key === "runtimePaths"
             ? parseRuntimePaths([value])
-            : value;
+            : key === "layerSources"
+              ? parseLayerSources([value])
+              : value;
     }
   }
   return out;

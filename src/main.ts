@@ -5,6 +5,7 @@ import { Command, Option } from "commander";
 import {
   configFromEnv,
   ENV_VARS,
+  parseLayerSources,
   parseOrganizations,
   parseRuntimePaths,
   type ConfigInput,
@@ -12,6 +13,7 @@ import {
 import { startLamina, VERSION } from "./server.js";
 import { checkDataDir } from "./check.js";
 import { layerUsage } from "./usage.js";
+import { importLayerCommand } from "./import-layer.js";
 
 const program = new Command()
   .name("lamina")
@@ -88,6 +90,12 @@ program
       "--runtime-path <runtime=path...>",
       "an interpreter for a runtime this machine's version managers do not hold, e.g. nodejs22.x=/opt/node22/bin/node (repeatable; `;`-separated in the environment)",
     ).env(ENV_VARS.runtimePaths),
+  )
+  .addOption(
+    new Option(
+      "--layer-source <arn=path...>",
+      "serve a vendor layer version under its own ARN from a zip or a folder, readable by every account, e.g. arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:7=./powertools.zip (repeatable; `;`-separated in the environment)",
+    ).env(ENV_VARS.layerSources),
   )
   .addOption(
     new Option(
@@ -186,6 +194,10 @@ program
     if (runtimePaths !== undefined && typeof runtimePaths !== "boolean") {
       input.runtimePaths = parseRuntimePaths(Array.isArray(runtimePaths) ? runtimePaths : [runtimePaths]);
     }
+    const layerSources = opts.layerSource;
+    if (layerSources !== undefined && typeof layerSources !== "boolean") {
+      input.layerSources = parseLayerSources(Array.isArray(layerSources) ? layerSources : [layerSources]);
+    }
     let lamina;
     try {
       lamina = await startLamina(input);
@@ -246,5 +258,7 @@ program
     }
     process.exitCode = result.exitCode;
   });
+
+program.addCommand(importLayerCommand());
 
 await program.parseAsync(process.argv);

@@ -47,6 +47,8 @@ import { BlobIntegrity } from "./storage/integrity.js";
 import { OrganizationsService } from "./domain/organizations/service.js";
 import { StsService } from "./identity/sts.js";
 import { LayerService } from "./domain/layers/service.js";
+import { VendorLayers } from "./domain/layers/vendor.js";
+import { applyLayerSources } from "./domain/layers/layer-sources.js";
 import { createLogger, wantsPretty } from "./log.js";
 import { lockDataDir, lockInstanceDir, type InstanceLock } from "./storage/instance-lock.js";
 import { startBanner } from "./banner.js";
@@ -144,6 +146,16 @@ async function assemble(
   const s3Objects = new S3ObjectReader(config.s3Endpoint);
   const s3Code = new S3CodeFetcher(s3Objects, config.hotReloadBucket);
   const layers = new LayerService(storage, code, s3Code, organizations, clock, bus);
+  const vendor = new VendorLayers(storage, code, clock, bus);
+  try {
+    for (const applied of await applyLayerSources(vendor, config.layerSources)) {
+      log.info(applied, `layer source ${applied.arn} from ${applied.path}: ${applied.outcome}`);
+    }
+  } catch (err) {
+    s3Objects.close();
+    await backend.close();
+    throw err;
+  }
   let endpointUrl = "";
   const { executor, sandbox, cache } = await createExecutor(config, integrity, log, () => endpointUrl, bus);
   // After the blob sweep: cache entries of blobs that sweep removed are swept here too.
@@ -211,7 +223,15 @@ async function assemble(
       functionUrlAdapter({ server: new FunctionUrlServer(storage, invoker, permissions, auth, clock) }),
       // Before laminaAdapter, which owns the rest of /_lamina/.
       uiAdapter({ explorer, streams, auth: config.auth, adminToken: config.adminToken, version: VERSION }),
-      laminaAdapter({ version: VERSION, blobs: integrity, signer, unavailable: () => backend.unavailable() }),
+      laminaAdapter({
+        version: VERSION,
+        blobs: integrity,
+        signer,
+        unavailable: () => backend.unavailable(),
+        vendor,
+        auth: config.auth,
+        adminToken: config.adminToken,
+      }),
       organizationsAdapter({ auth, organizations: new OrganizationsService(storage, clock), log }),
       stsAdapter({ auth, sts: new StsService(storage, clock), log }),
     ],

@@ -305,6 +305,18 @@ export interface StoredCode {
 export interface LayerRepository {
   /** Takes the next version number of a layer (creating the layer on first use) and inserts the version. */
   publish(accountId: string, region: string, name: string, v: NewLayerVersion): Promise<LayerVersion>;
+  /**
+   * Inserts a version at exactly `version` (a vendor layer's ARN, an import), creating the layer on first use and
+   * raising its last-version counter to at least `version`, so a later publish never takes that number again.
+   * The version must not exist (delete it first to replace it).
+   */
+  putVersion(
+    accountId: string,
+    region: string,
+    name: string,
+    version: number,
+    v: NewLayerVersion,
+  ): Promise<LayerVersion>;
   getVersion(
     accountId: string,
     region: string,

@@ -1,5 +1,6 @@
 /**
- * lamina's own endpoints under `/_lamina/`: health, and downloads of stored zips (`Content.Location`). Downloads
+ * lamina's own endpoints under `/_lamina/`: health, downloads of stored zips (`Content.Location`), and layer
+ * versions stored under a given ARN (`layers.ts`, what `lamina import-layer` calls). Downloads
  * are checked against the blob's SHA-256 as they stream (a mismatch cuts the connection before the last bytes), and
  * in strict mode they need a signature that is at most 10 minutes old, refused the way S3 refuses a presigned URL.
  */
@@ -13,6 +14,10 @@ import { damagedBlobMessage, type BlobIntegrity } from "../../storage/integrity.
 import { writeError } from "../lambda/respond.js";
 import type { ProtocolAdapter } from "../http.js";
 import { s3Denial } from "./s3-errors.js";
+import { LAYERS_PATH, putLayerVersion } from "./layers.js";
+import type { VendorLayers } from "../../domain/layers/vendor.js";
+// Sideways, on the same floor: /_lamina/layers/ is gated exactly as the explorer's API is.
+import { checkAdmin } from "../ui/auth.js";
 
 const CODE_PATH_RE = /^\/_lamina\/code\/([0-9a-f]{64})$/;
 /** S3's answer for a key that is not there (a blob deleted since its URL was handed out). */
@@ -45,15 +50,29 @@ export interface LaminaAdapterDeps {
   readonly signer?: UrlSigner;
   /** Why storage cannot serve now (database or bucket unreachable); health then answers 503. */
   readonly unavailable?: () => Promise<string | undefined>;
+  /** Stores layer versions under given ARNs (`PUT /_lamina/layers/<ARN>`); absent, that path is not served. */
+  readonly vendor?: VendorLayers;
+  /** The gate of `PUT /_lamina/layers/`: the explorer's (open in lenient mode, the admin token in strict). */
+  readonly auth?: "lenient" | "strict";
+  readonly adminToken?: string | undefined;
 }
 
 /** The `/_lamina/*` adapter: lamina's own endpoints, beside the AWS protocols. */
 export function laminaAdapter(deps: LaminaAdapterDeps): ProtocolAdapter {
   return {
     accepts: (_req, url) => url.pathname.startsWith("/_lamina/"),
-    serve: (req, res, url, requestId) => {
+    serve: async (req, res, url, requestId) => {
+      if (url.pathname.startsWith(LAYERS_PATH) && req.method === "PUT" && deps.vendor) {
+        const gate = checkAdmin(req, url, deps.auth ?? "lenient", deps.adminToken);
+        if (!gate.ok) {
+          req.resume();
+          sendJson(res, gate.status, { message: gate.message });
+          return;
+        }
+        await putLayerVersion(req, res, url, requestId, deps.vendor);
+        return;
+      }
       serve(req, res, url, requestId, deps);
-      return Promise.resolve();
     },
   };
 }

@@ -43,13 +43,46 @@ export class PgLayers implements LayerRepository {
     if (!next) {
       throw new Error("the layer upsert returned no row");
     }
+    return this.insert(next.id, accountId, region, name, next.last_version, v);
+  }
+
+  async putVersion(
+    accountId: string,
+    region: string,
+    name: string,
+    version: number,
+    v: NewLayerVersion,
+  ): Promise<LayerVersion> {
+    // As publish's upsert, this locks the layer row until commit; GREATEST keeps the counter from going down, so a
+    // publish after it takes a number above every version put here.
+    const [layer] = await this.db.query<{ id: number }>(
+      `INSERT INTO layers (account_id, region, name, last_version) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (account_id, region, name) DO UPDATE
+         SET last_version = GREATEST(layers.last_version, EXCLUDED.last_version)
+       RETURNING id`,
+      [accountId, region, name, version],
+    );
+    if (!layer) {
+      throw new Error("the layer upsert returned no row");
+    }
+    return this.insert(layer.id, accountId, region, name, version, v);
+  }
+
+  private async insert(
+    layerId: number,
+    accountId: string,
+    region: string,
+    name: string,
+    version: number,
+    v: NewLayerVersion,
+  ): Promise<LayerVersion> {
     await this.db.query(
       `INSERT INTO layer_versions (layer_id, version, description, description_given, license_info,
          compatible_runtimes, compatible_architectures, created_date, code_sha256, code_size)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [
-        next.id,
-        next.last_version,
+        layerId,
+        version,
         v.description ?? "",
         v.description === undefined ? 0 : 1,
         v.licenseInfo ?? null,
@@ -60,7 +93,7 @@ export class PgLayers implements LayerRepository {
         v.codeSize,
       ],
     );
-    const row = await this.getVersion(accountId, region, name, next.last_version);
+    const row = await this.getVersion(accountId, region, name, version);
     if (!row) {
       throw new Error("inserted layer version not found");
     }

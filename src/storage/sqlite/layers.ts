@@ -30,6 +30,10 @@ function prepareStatements(db: Db) {
         INSERT INTO layers (account_id, region, name, last_version) VALUES (?, ?, ?, 1)
         ON CONFLICT (account_id, region, name) DO UPDATE SET last_version = last_version + 1
         RETURNING id, last_version`),
+    raiseLayer: q(`
+        INSERT INTO layers (account_id, region, name, last_version) VALUES (?, ?, ?, ?)
+        ON CONFLICT (account_id, region, name) DO UPDATE SET last_version = MAX(last_version, excluded.last_version)
+        RETURNING id`),
     insertVersion: q(`
         INSERT INTO layer_versions (layer_id, version, description, description_given, license_info,
           compatible_runtimes, compatible_architectures, created_date, code_sha256, code_size)
@@ -79,9 +83,31 @@ export class SqliteLayers implements LayerRepository {
 
   async publish(accountId: string, region: string, name: string, v: NewLayerVersion): Promise<LayerVersion> {
     const next = this.s.upsertLayer.get(accountId, region, name) as { id: number; last_version: number };
+    return this.insert(next.id, accountId, region, name, next.last_version, v);
+  }
+
+  async putVersion(
+    accountId: string,
+    region: string,
+    name: string,
+    version: number,
+    v: NewLayerVersion,
+  ): Promise<LayerVersion> {
+    const layer = this.s.raiseLayer.get(accountId, region, name, version) as { id: number };
+    return this.insert(layer.id, accountId, region, name, version, v);
+  }
+
+  private async insert(
+    layerId: number,
+    accountId: string,
+    region: string,
+    name: string,
+    version: number,
+    v: NewLayerVersion,
+  ): Promise<LayerVersion> {
     this.s.insertVersion.run({
-      layerId: next.id,
-      version: next.last_version,
+      layerId,
+      version,
       description: v.description ?? "",
       descriptionGiven: v.description === undefined ? 0 : 1,
       licenseInfo: v.licenseInfo ?? null,
@@ -91,7 +117,7 @@ export class SqliteLayers implements LayerRepository {
       sha256Hex: v.sha256Hex,
       codeSize: v.codeSize,
     });
-    const row = await this.getVersion(accountId, region, name, next.last_version);
+    const row = await this.getVersion(accountId, region, name, version);
     if (!row) {
       throw new Error("inserted layer version not found");
     }
