@@ -15,6 +15,7 @@ const TEAM_API_FILES = [
   "test/api/function-configs.test.ts",
   "test/api/function-layers.test.ts",
   "test/api/function-policy.test.ts",
+  "test/api/function-urls.test.ts",
   "test/api/functions.test.ts",
   "test/api/invoke-node.test.ts",
   "test/api/layer-policy.test.ts",

@@ -19,6 +19,10 @@ import { RuntimeCatalog } from "./execution/runtimes.js";
 import { NO_SANDBOX_EFFECTS, noSandboxReason, probeBwrap, type SandboxKind } from "./execution/sandbox.js";
 import { AsyncInvokeQueue } from "./domain/invoke/async-queue.js";
 import { ConcurrencyGate } from "./domain/invoke/concurrency-gate.js";
+import { Invoker } from "./domain/invoke/invoker.js";
+import { FunctionUrlService } from "./domain/urls/configs.js";
+import { FunctionUrlServer } from "./domain/urls/serve.js";
+import { functionUrlAdapter } from "./protocols/function-url/adapter.js";
 import { ConcurrencyService } from "./domain/functions/concurrency.js";
 import { EventInvokeConfigService } from "./domain/functions/event-invoke-configs.js";
 import { ReadOnlyConfigs } from "./domain/functions/read-only-configs.js";
@@ -189,25 +193,34 @@ async function assemble(
   const events = new AsyncInvokeQueue(log, { retryDelaysMs: options.eventRetryDelaysMs }, () =>
     clock().getTime(),
   );
+  // A new reservation retires the function's idle environments, so no more than it are kept.
+  const concurrency = new ConcurrencyService(storage, (fn) => executor.retire(fn));
+  // Invoke and function URLs run functions through this one path (reserved concurrency, executor).
+  const invoker = new Invoker(executor, concurrency, new ConcurrencyGate());
+  // Function policies let other accounts in, through the API and through function URLs alike.
+  const permissions = new FunctionPermissionService(storage, organizations);
   const handlers = buildHandlers({
     layers,
     layerPermissions: new LayerPermissionService(storage, layers),
     functions,
-    executor,
+    invoker,
     events,
     tags: new TagService(storage, bus),
-    // A new reservation retires the function's idle environments, so no more than it are kept.
-    concurrency: new ConcurrencyService(storage, (fn) => executor.retire(fn)),
-    gate: new ConcurrencyGate(),
+    concurrency,
     eventConfigs: new EventInvokeConfigService(storage, clock),
     readOnlyConfigs: new ReadOnlyConfigs(storage),
-    permissions: new FunctionPermissionService(storage, organizations),
+    functionUrls: new FunctionUrlService(storage, clock),
+    // Function URLs are handed out on the scheme and port clients reach lamina at.
+    endpoint: () => config.publicUrl ?? endpointUrl,
+    permissions,
   });
 
   const locate = codeLocations(signer);
   // One adapter per wire protocol; Lambda's REST-JSON owns every request the others do not claim.
   const app = createListener({
     adapters: [
+      // First: a request to a function URL host is the function's, whatever its path.
+      functionUrlAdapter({ server: new FunctionUrlServer(storage, invoker, permissions, auth, clock) }),
       // Before laminaAdapter, which owns the rest of /_lamina/.
       uiAdapter({ explorer, streams, auth: config.auth, adminToken: config.adminToken, version: VERSION }),
       laminaAdapter({

@@ -174,6 +174,55 @@ export interface AccountUsage {
  * Settings kept beside a function rather than in its versions: reserved concurrency (function-wide) and the
  * event-invoke configs (per qualifier). Rows go with the function. Writes only inside `Storage.transaction`.
  */
+/** The CORS settings of a function URL, as `Cors` gives them; members not given are undefined. */
+export interface FunctionUrlCors {
+  readonly allowCredentials: boolean | undefined;
+  readonly allowHeaders: readonly string[] | undefined;
+  readonly allowMethods: readonly string[] | undefined;
+  readonly allowOrigins: readonly string[] | undefined;
+  readonly exposeHeaders: readonly string[] | undefined;
+  readonly maxAge: number | undefined;
+}
+
+/** One function URL config: the URL of a function (unqualified) or of one of its aliases. */
+export interface FunctionUrlConfig {
+  readonly functionId: number;
+  /** The alias the URL serves; undefined for the function's unqualified URL. */
+  readonly qualifier: string | undefined;
+  /** The `<url-id>` of the host name: 32 characters of `[a-z0-9]`, unique across every account and region. */
+  readonly urlId: string;
+  /** `NONE` or `AWS_IAM`. */
+  readonly authType: string;
+  /** Undefined when never set. */
+  readonly cors: FunctionUrlCors | undefined;
+  /** `BUFFERED` or `RESPONSE_STREAM`; undefined while never set explicitly (it then means `BUFFERED`). */
+  readonly invokeMode: string | undefined;
+  /** ISO-8601 with microseconds and `Z`, as AWS writes them. */
+  readonly creationTime: string;
+  readonly lastModifiedTime: string;
+}
+
+/** Whose a URL is: what serving one needs to find the function from its host name alone. */
+export interface FunctionUrlOwner {
+  readonly accountId: string;
+  readonly region: string;
+  readonly functionName: string;
+}
+
+/** Function URL configs. */
+export interface FunctionUrlRepository {
+  /** The config of the function's unqualified URL (qualifier undefined) or of an alias's URL. */
+  get(functionId: number, qualifier: string | undefined): Promise<FunctionUrlConfig | undefined>;
+  /** The config a host name's `<url-id>` names, with its function's identity. */
+  byUrlId(urlId: string): Promise<{ config: FunctionUrlConfig; owner: FunctionUrlOwner } | undefined>;
+  /** Inserts or replaces the config of `(config.functionId, config.qualifier)`. */
+  put(config: FunctionUrlConfig): Promise<void>;
+  /** Deletes one config; true when it existed. */
+  delete(functionId: number, qualifier: string | undefined): Promise<boolean>;
+  /** The function's configs whose url id sorts after `after`, by url id, at most `limit`. */
+  list(functionId: number, after: string, limit: number): Promise<FunctionUrlConfig[]>;
+}
+
 export interface FunctionSettingsRepository {
   /** The function's reserved concurrency, undefined when none is set. */
   reservedConcurrency(functionId: number): Promise<number | undefined>;
@@ -551,6 +600,7 @@ export interface Storage {
   readonly functions: FunctionRepository;
   readonly aliases: AliasRepository;
   readonly functionSettings: FunctionSettingsRepository;
+  readonly functionUrls: FunctionUrlRepository;
   readonly functionPolicies: FunctionPolicyRepository;
   readonly code: CodeRepository;
   readonly organizations: OrganizationRepository;

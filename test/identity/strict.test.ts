@@ -6,7 +6,6 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
 import { LambdaClient, LambdaServiceException, ListLayersCommand } from "@aws-sdk/client-lambda";
 import {
   CreateOrganizationCommand,
@@ -24,6 +23,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_REGION } from "../helpers/clients.js";
 import { startTestServer, tmpDir } from "../helpers/server.js";
+import { NodeSha256 } from "../helpers/sha256.js";
 import { INVALID_TOKEN, SIGNATURE_EXPIRED_RE, SIGNATURE_MISMATCH } from "./texts.js";
 
 const ACCOUNT = "123456789012";
@@ -41,35 +41,6 @@ const UNKNOWN: Creds = { accessKeyId: "AKIAUNKNOWNKEY000000", secretAccessKey: S
 const WRONG_SECRET: Creds = { accessKeyId: KEY, secretAccessKey: "not-the-secret" };
 /** The SDK signs with its clock plus this offset: 20 minutes behind is past AWS's 15-minute window. */
 const SKEWED_MS = -20 * 60 * 1000;
-
-/** The hash the smithy signer asks for (`sha256` option): SHA-256, or HMAC-SHA-256 when given a secret. */
-class NodeSha256 {
-  private h: Hash | Hmac;
-  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.h = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(this.secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.h.update(bytes(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.h.digest()));
-  }
-  reset(): void {
-    this.h = this.fresh();
-  }
-}
-
-function bytes(data: string | ArrayBuffer | ArrayBufferView): string | Buffer {
-  if (typeof data === "string") {
-    return data;
-  }
-  return ArrayBuffer.isView(data)
-    ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-    : Buffer.from(data);
-}
 
 function clients(url: string, credentials: Creds, systemClockOffset = 0) {
   const common = { endpoint: url, region: TEST_REGION, credentials, maxAttempts: 1, systemClockOffset };

@@ -170,6 +170,8 @@ export class AliasService {
     await this.storage.transaction(async () => {
       const fn = await this.mustFunction(ctx, target.name);
       await this.storage.aliases.delete(fn.id, name);
+      // The alias's function URL goes with it (aws-deploy-api.md §11 #87): a new alias of the name gets a new one.
+      await this.storage.functionUrls.delete(fn.id, name);
     });
   }
 

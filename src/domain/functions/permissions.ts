@@ -21,12 +21,14 @@ import { arnIn, findFunction, resolveTarget } from "./lookup.js";
 import { FunctionResolver } from "./resolve.js";
 import {
   allowsCaller,
+  allowsUrlCaller,
   buildStatement,
   canonicalPrincipal,
   FUNCTION_POLICY_MESSAGES,
   isAliasShaped,
   MAX_POLICY_SIZE,
   type PermissionInput,
+  type PolicyCaller,
 } from "./policy.js";
 import { FUNCTION_LOOKUP_MESSAGES } from "./service.js";
 
@@ -225,5 +227,20 @@ export class FunctionPermissionService {
     throw new AccessDeniedException(
       FUNCTION_POLICY_MESSAGES.accessDenied(ctx.callerArn, action, resourceArn),
     );
+  }
+
+  /**
+   * Whether the policy of a function URL's resource (the function's for its own URL, the alias's for an alias's
+   * URL) lets `caller` call the URL, whose AuthType is `authType`; `caller` is undefined for an anonymous call
+   * (§12.3).
+   */
+  async allowsUrlCall(
+    functionId: number,
+    qualifier: string | undefined,
+    authType: string,
+    caller: PolicyCaller | undefined,
+  ): Promise<boolean> {
+    const policy = await this.storage.functionPolicies.get(functionId, qualifier ?? UNQUALIFIED);
+    return allowsUrlCaller(policy, authType, caller, this.organizations);
   }
 }

@@ -155,7 +155,8 @@ function actionMatches(granted: string, action: string): boolean {
 
 /**
  * Whether `policy` lets the caller perform `action` through a direct API call (§5.3): a statement whose action and
- * principal match, without conditions on the request's source (a direct call carries none of those keys), and
+ * principal match, without conditions on the request's source (a direct call carries none of those keys, not even
+ * `lambda:FunctionUrlAuthType`, which only calls through a function URL carry: `allowsUrlCaller`), and
  * whose organization condition, if any, holds for the caller's account now.
  */
 export async function allowsCaller(
@@ -169,6 +170,62 @@ export async function allowsCaller(
       continue;
     }
     if (s.organizationId === null || (await organizations.isMember(s.organizationId, caller.accountId))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The conditions of a statement as a function URL call meets them. */
+interface UrlConditions {
+  /** The `lambda:FunctionUrlAuthType` the statement asks for, if any. */
+  readonly authType: string | undefined;
+  /** Whether it also asks for keys a URL call does not carry (SourceArn, SourceAccount, EventSourceToken). */
+  readonly otherSourceKeys: boolean;
+}
+
+/** Reads the conditions from the statement's JSON, which is stored exactly as AddPermission built it (§5.1). */
+function urlConditionsOf(statement: string): UrlConditions {
+  const parsed = JSON.parse(statement) as {
+    Condition?: { StringEquals?: Record<string, string>; ArnLike?: unknown };
+  };
+  const stringEquals = parsed.Condition?.StringEquals ?? {};
+  return {
+    authType: stringEquals["lambda:FunctionUrlAuthType"],
+    otherSourceKeys:
+      parsed.Condition?.ArnLike !== undefined ||
+      Object.keys(stringEquals).some((k) => k !== "lambda:FunctionUrlAuthType" && k !== "aws:PrincipalOrgID"),
+  };
+}
+
+/**
+ * Whether `policy` lets a call through a function URL whose AuthType is `authType` in
+ * (`docs/reference/aws-deploy-api.md` §12.3): a statement allowing `lambda:InvokeFunctionUrl` (or `lambda:*`, `*`)
+ * whose `lambda:FunctionUrlAuthType` condition is the URL's AuthType. AWS requires that condition for public
+ * access; that an `AWS_IAM` grant needs it too is INFERRED (the console writes it). `caller` is undefined for an
+ * anonymous (`NONE`) call, which only a `*` principal without an organization condition lets in.
+ */
+export async function allowsUrlCaller(
+  policy: FunctionPolicy | undefined,
+  authType: string,
+  caller: PolicyCaller | undefined,
+  organizations: OrganizationDirectory,
+): Promise<boolean> {
+  for (const s of policy?.statements ?? []) {
+    if (!actionMatches(s.action, "lambda:InvokeFunctionUrl")) {
+      continue;
+    }
+    if (caller === undefined ? s.principal !== "*" : !principalMatches(s.principal, caller)) {
+      continue;
+    }
+    const conditions = urlConditionsOf(s.statement);
+    if (conditions.otherSourceKeys || conditions.authType !== authType) {
+      continue;
+    }
+    if (s.organizationId === null) {
+      return true;
+    }
+    if (caller !== undefined && (await organizations.isMember(s.organizationId, caller.accountId))) {
       return true;
     }
   }

@@ -132,6 +132,15 @@ export class FunctionResolver {
     return (await this.version(latest, qualifier)) !== undefined;
   }
 
+  /** An alias of `latest` resolved to the version it points at; undefined when either is gone. */
+  async alias(latest: FunctionVersion, name: string): Promise<ResolvedFunction | undefined> {
+    const alias = await this.storage.aliases.get(latest.id, name);
+    const version = alias && (await this.version(latest, alias.functionVersion));
+    return alias && version
+      ? { target: { name: latest.name, qualifier: name }, latest, version, alias }
+      : undefined;
+  }
+
   /** What exists of the target, without throwing. */
   async lookup(ctx: RequestContext, target: FunctionTarget): Promise<Lookup> {
     const latest = await this.storage.functions.get(ctx.accountId, ctx.region, target.name);

@@ -3,7 +3,7 @@
  * of the model answers 501 NotImplementedException. The not-implemented set is derived (whatever has no handler),
  * so implementing an operation is adding its handler, nothing else, and a handler can never be shadowed.
  */
-import type { Executor } from "../../execution/executor.js";
+import type { Invoker } from "../../domain/invoke/invoker.js";
 import type { AsyncInvokeQueue } from "../../domain/invoke/async-queue.js";
 import type { FunctionService } from "../../domain/functions/service.js";
 import type { LayerPermissionService } from "../../domain/layers/permissions.js";
@@ -13,10 +13,11 @@ import type { ConcurrencyService } from "../../domain/functions/concurrency.js";
 import type { EventInvokeConfigService } from "../../domain/functions/event-invoke-configs.js";
 import type { ReadOnlyConfigs } from "../../domain/functions/read-only-configs.js";
 import type { TagService } from "../../domain/functions/tags.js";
-import type { ConcurrencyGate } from "../../domain/invoke/concurrency-gate.js";
 import type { FunctionPermissionService } from "../../domain/functions/permissions.js";
 import { permissionHandlers } from "./permissions.js";
 import { eventInvokeConfigHandlers } from "./event-invoke-configs.js";
+import { functionUrlHandlers } from "./function-urls.js";
+import type { FunctionUrlService } from "../../domain/urls/configs.js";
 import { settingsHandlers } from "./settings.js";
 import { tagHandlers } from "./tags.js";
 import { functionHandlers } from "./functions.js";
@@ -32,13 +33,15 @@ export interface Services {
   readonly layers: LayerService;
   readonly layerPermissions: LayerPermissionService;
   readonly functions: FunctionService;
-  readonly executor: Executor;
+  readonly invoker: Invoker;
   readonly events: AsyncInvokeQueue;
   readonly tags: TagService;
   readonly concurrency: ConcurrencyService;
-  readonly gate: ConcurrencyGate;
   readonly eventConfigs: EventInvokeConfigService;
   readonly readOnlyConfigs: ReadOnlyConfigs;
+  readonly functionUrls: FunctionUrlService;
+  /** The URL lamina serves at: the scheme and port of the function URLs it hands out. */
+  readonly endpoint: () => string;
   readonly permissions: FunctionPermissionService;
 }
 
@@ -49,11 +52,12 @@ export function implementedHandlers(services: Services): Partial<Record<Operatio
     ...functionHandlers(services.functions, services.permissions, services.concurrency),
     ...versionHandlers(services.functions),
     ...aliasHandlers(services.functions.aliases),
-    ...invokeHandlers(services.functions, services.executor, services.events, services),
+    ...invokeHandlers(services.functions, services.invoker, services.events, services),
     ...permissionHandlers(services.permissions),
     ...tagHandlers(services.tags),
     ...settingsHandlers(services.concurrency, services.readOnlyConfigs),
     ...eventInvokeConfigHandlers(services.eventConfigs),
+    ...functionUrlHandlers(services.functionUrls, services.endpoint),
   };
 }
 

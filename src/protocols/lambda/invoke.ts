@@ -4,35 +4,24 @@
  */
 import {
   InvalidRequestContentException,
-  InvalidRuntimeException,
-  InvalidZipFileException,
   RequestEntityTooLargeException,
   TooManyRequestsException,
 } from "../../errors.js";
 import { LATEST } from "../../arn.js";
-import {
-  DamagedCodeError,
-  MissingFolderError,
-  type Executor,
-  type InvokeResult,
-} from "../../execution/executor.js";
-import { RuntimeUnavailableError } from "../../execution/runtimes.js";
 import { logTail } from "../../execution/logs.js";
 import type { FunctionService, FunctionView } from "../../domain/functions/service.js";
-import { arnOf } from "./function-shapes.js";
 import { checkNamespacedFunctionName } from "../../domain/functions/validate.js";
 import type { Call, Handler, Reply } from "./types.js";
 import { Constraint, Violations } from "../../validation.js";
 import { EVENT_DEFAULTS, type AsyncInvokeQueue, type EventOutcome } from "../../domain/invoke/async-queue.js";
-import type { ConcurrencyGate } from "../../domain/invoke/concurrency-gate.js";
+import type { Invoker } from "../../domain/invoke/invoker.js";
 import type { ConcurrencyService } from "../../domain/functions/concurrency.js";
 import type { EventInvokeConfigService } from "../../domain/functions/event-invoke-configs.js";
 import type { FunctionPermissionService } from "../../domain/functions/permissions.js";
 
-/** What Invoke asks besides the function: its reservation, the gate that enforces it, its event-invoke config. */
+/** What Invoke asks besides the function: its reservation and its event-invoke config. */
 export interface InvokeSettings {
   readonly concurrency: ConcurrencyService;
-  readonly gate: ConcurrencyGate;
   readonly eventConfigs: EventInvokeConfigService;
   /** Lets a caller of another account invoke a function whose policy allows it. */
   readonly permissions: FunctionPermissionService;
@@ -44,18 +33,6 @@ export const MAX_EVENT_PAYLOAD = 1_048_576;
 const MAX_CLIENT_CONTEXT = 3583;
 const INVOCATION_TYPES = ["Event", "RequestResponse", "DryRun"] as const;
 const LOG_TYPES = ["None", "Tail"] as const;
-
-/** The Invoke error for a function whose stored code or layer no longer matches its SHA-256. */
-export function damagedCodeMessage(functionArn: string, err: DamagedCodeError): string {
-  const what = err.layerArn === undefined ? `the code of function ${functionArn}` : `layer ${err.layerArn}`;
-  return `Lambda could not unzip the deployment package: the stored bytes of ${what} are damaged (blob ${err.sha256Hex} no longer matches its SHA-256).`;
-}
-
-/** lamina's own Invoke error for folder code (the development loop) whose folder is gone; AWS has no folders. */
-export function missingFolderMessage(functionArn: string, err: MissingFolderError): string {
-  const what = err.layerArn === undefined ? `the code of function ${functionArn}` : `layer ${err.layerArn}`;
-  return `Lambda could not read the deployment package: ${err.folder}, the hot-reload folder of ${what}, does not exist. Invokes work again once it is back.`;
-}
 
 function header(call: Call, name: string): string | undefined {
   const v = call.headers[name];
@@ -80,48 +57,13 @@ function payloadOf(body: Buffer): Buffer {
 /** Handler for Invoke. */
 export function invokeHandlers(
   functions: FunctionService,
-  executor: Executor,
+  invoker: Invoker,
   events: AsyncInvokeQueue,
   settings: InvokeSettings,
 ): { Invoke: Handler } {
-  /**
-   * Runs one invocation within the function's reserved concurrency (429 beyond it, §8 #66); a runtime lamina
-   * cannot start becomes AWS's answer for it.
-   */
-  const run = async (view: FunctionView, requestId: string, payload: Buffer, clientContext?: string) => {
-    const release = settings.gate.enter(view.fn, await settings.concurrency.reservedFor(view.fn));
-    try {
-      return await executor.invoke(view.fn, {
-        requestId,
-        payload,
-        clientContext,
-        invokedFunctionArn: arnOf(view.fn, view.qualifier),
-      });
-    } catch (err) {
-      if (err instanceof RuntimeUnavailableError && err.errorType === "Runtime.InvalidEntrypoint") {
-        const body = {
-          errorType: err.errorType,
-          errorMessage: `RequestId: ${requestId} Error: ${err.message}`,
-        };
-        return { payload: Buffer.from(JSON.stringify(body)), functionError: true, log: "" } as Pick<
-          InvokeResult,
-          "payload" | "functionError" | "log"
-        >;
-      }
-      if (err instanceof RuntimeUnavailableError) {
-        throw new InvalidRuntimeException(err.message);
-      }
-      if (err instanceof DamagedCodeError) {
-        throw new InvalidZipFileException(damagedCodeMessage(arnOf(view.fn), err));
-      }
-      if (err instanceof MissingFolderError) {
-        throw new InvalidZipFileException(missingFolderMessage(arnOf(view.fn), err));
-      }
-      throw err;
-    } finally {
-      release();
-    }
-  };
+  /** Runs one invocation through the shared path (reserved concurrency, executor, AWS's runtime errors). */
+  const run = (view: FunctionView, requestId: string, payload: Buffer, clientContext?: string) =>
+    invoker.run(view.fn, view.qualifier, requestId, payload, clientContext);
 
   /** One attempt of an Event invocation: refused outright at reservation 0, throttled beyond it (§8 #66). */
   const attempt = async (

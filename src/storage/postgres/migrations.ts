@@ -320,6 +320,24 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         FOR EACH ROW EXECUTE FUNCTION lamina_drop_qualifier_policy();
     `,
   },
+  {
+    version: 6,
+    name: "function URL configs, found by their url id when a request arrives (SQLite's 9)",
+    sql: `
+      -- One URL per function (qualifier '') and per alias; url_id is the host name's <url-id>, unique everywhere.
+      CREATE TABLE function_urls (
+        function_id        INTEGER NOT NULL REFERENCES functions (id) ON DELETE CASCADE,
+        qualifier          TEXT NOT NULL,     -- '' for the unqualified URL, else the alias name
+        url_id             TEXT NOT NULL UNIQUE,
+        auth_type          TEXT NOT NULL,     -- NONE | AWS_IAM
+        cors               TEXT,              -- JSON of the Cors members given, NULL when never set
+        invoke_mode        TEXT,              -- NULL while never set explicitly (BUFFERED)
+        creation_time      TEXT NOT NULL,
+        last_modified_time TEXT NOT NULL,
+        PRIMARY KEY (function_id, qualifier)
+      );
+    `,
+  },
 ];
 
 /** Brings the schema up to date, once across every process starting together. */

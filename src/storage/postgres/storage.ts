@@ -11,6 +11,7 @@ import { PgCredentials } from "./credentials.js";
 import { PgDb } from "./db.js";
 import { PgFunctions } from "./functions.js";
 import { PgFunctionSettings } from "./function-settings.js";
+import { PgFunctionUrls } from "./function-urls.js";
 import { PgFunctionPolicies } from "./function-policies.js";
 import { PgLayers } from "./layers.js";
 import { migrate } from "./migrations.js";
@@ -22,6 +23,7 @@ export class PgStorage implements Storage {
   readonly functions: PgFunctions;
   readonly aliases: PgAliases;
   readonly functionSettings: PgFunctionSettings;
+  readonly functionUrls: PgFunctionUrls;
   readonly functionPolicies: PgFunctionPolicies;
   readonly code: PgCode;
   readonly organizations: PgOrganizations;
@@ -32,6 +34,7 @@ export class PgStorage implements Storage {
     this.functions = new PgFunctions(db);
     this.aliases = new PgAliases(db);
     this.functionSettings = new PgFunctionSettings(db);
+    this.functionUrls = new PgFunctionUrls(db);
     this.functionPolicies = new PgFunctionPolicies(db);
     this.code = new PgCode(db);
     this.organizations = new PgOrganizations(db);

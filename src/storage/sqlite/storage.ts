@@ -26,6 +26,7 @@ import { SqliteCredentials } from "./credentials.js";
 import { openDatabase, syncAtCheckpointsOnly, type Db } from "./db.js";
 import { SqliteFunctions } from "./functions.js";
 import { SqliteFunctionSettings } from "./function-settings.js";
+import { SqliteFunctionUrls } from "./function-urls.js";
 import { SqliteFunctionPolicies } from "./function-policies.js";
 import { SqliteLayers } from "./layers.js";
 import { SqliteOrganizations } from "./organizations.js";
@@ -59,6 +60,7 @@ export class SqliteStorage implements Storage {
   readonly functions: SqliteFunctions;
   readonly aliases: SqliteAliases;
   readonly functionSettings: SqliteFunctionSettings;
+  readonly functionUrls: SqliteFunctionUrls;
   readonly functionPolicies: SqliteFunctionPolicies;
   readonly code: SqliteCode;
   readonly organizations: SqliteOrganizations;
@@ -87,6 +89,7 @@ export class SqliteStorage implements Storage {
     this.functions = gated(new SqliteFunctions(db), gate);
     this.aliases = gated(new SqliteAliases(db), gate);
     this.functionSettings = gated(new SqliteFunctionSettings(db), gate);
+    this.functionUrls = gated(new SqliteFunctionUrls(db), gate);
     this.functionPolicies = gated(new SqliteFunctionPolicies(db), gate);
     this.code = gated(new SqliteCode(db), gate);
     this.organizations = gated(new SqliteOrganizations(db), gate);
