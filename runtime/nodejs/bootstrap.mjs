@@ -18,7 +18,7 @@
 // Environment it reads: _HANDLER, LAMBDA_TASK_ROOT, AWS_LAMBDA_RUNTIME_API, NODE_PATH (set by lamina as
 // in AWS when the user did not), AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_FUNCTION_VERSION,
 // AWS_LAMBDA_FUNCTION_MEMORY_SIZE, AWS_LAMBDA_LOG_GROUP_NAME, AWS_LAMBDA_LOG_STREAM_NAME, and optionally
-// AWS_LAMBDA_LOG_FORMAT (TEXT | JSON) and AWS_LAMBDA_LOG_LEVEL.
+// AWS_LAMBDA_LOG_FORMAT (TEXT | JSON) and AWS_LAMBDA_LOG_LEVEL; LAMINA_DEBUG_PORT (debugger.mjs).
 //
 // What lamina sees:
 // - init failure (the handler cannot be loaded): one POST /2018-06-01/runtime/init/error, then exit 1;
@@ -35,7 +35,7 @@
 // The other files here: runtime-api.mjs (the Runtime API client), handler.mjs (handler loading),
 // context.mjs (context object and callback), streaming.mjs (awslambda.streamifyResponse), console.mjs
 // (log lines), errors.mjs (Runtime.* errors and error bodies), process-events.mjs (uncaught errors and
-// the empty event loop), resolve-hook.mjs (NODE_PATH for `import`).
+// the empty event loop), resolve-hook.mjs (NODE_PATH for `import`), debugger.mjs (LAMINA_DEBUG_PORT).
 
 import * as nodeModule from "node:module";
 import fs from "node:fs";
@@ -97,7 +97,7 @@ function startInvocation(handler, invocation, next) {
   }
 }
 
-function runLoop(handler) {
+function runLoop(handler, debuggerSession) {
   const next = () => {
     if (invocationState.exiting) {
       return;
@@ -105,6 +105,7 @@ function runLoop(handler) {
     setImmediate(() => {
       nextInvocation().then((invocation) => {
         if (!invocationState.exiting) {
+          debuggerSession?.beforeInvoke();
           startInvocation(handler, invocation, next);
         }
       }, fatal);
@@ -152,7 +153,14 @@ patchConsole();
 registerResolveHook(appRoot);
 
 let userHandler;
+let debuggerSession;
 try {
+  // LAMINA_DEBUG_PORT (lamina's own): wait for a debugger before the handler's module runs. Loaded only then,
+  // so that other functions' cold starts do not pay for node:inspector.
+  if (process.env.LAMINA_DEBUG_PORT) {
+    const { startDebugger } = await import("./debugger.mjs");
+    debuggerSession = await startDebugger(process.env.LAMINA_DEBUG_PORT);
+  }
   userHandler = await loadHandler(appRoot, process.env._HANDLER ?? "");
 } catch (error) {
   logError("Uncaught Exception", error);
@@ -163,4 +171,4 @@ try {
   }
   process.exit(1);
 }
-runLoop(userHandler);
+runLoop(userHandler, debuggerSession);

@@ -12,6 +12,8 @@ export const ImportModuleError = runtimeErrorClass("ImportModuleError");
 export const HandlerNotFound = runtimeErrorClass("HandlerNotFound");
 export const MalformedHandlerName = runtimeErrorClass("MalformedHandlerName");
 export const UserCodeSyntaxError = runtimeErrorClass("UserCodeSyntaxError");
+// lamina's own: LAMINA_DEBUG_PORT is set and the inspector cannot listen there (debugger.mjs).
+export const DebuggerUnavailable = runtimeErrorClass("DebuggerUnavailable");
 const NodeJsExitBase = runtimeErrorClass("NodeJsExit");
 export class NodeJsExit extends NodeJsExitBase {
   constructor() {

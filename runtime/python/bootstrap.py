@@ -32,7 +32,7 @@ try:
         setup_logging,
         setup_streams,
     )
-    from _lamina_paths import setup_sys_path
+    from _lamina_paths import RUNTIME_DIR, setup_sys_path
     from _lamina_runtime_api import RuntimeAPI, RuntimeAPIError, header_text
 finally:
     sys.dont_write_bytecode = _dont_write_bytecode
@@ -106,6 +106,18 @@ def handle_invoke(api, handler, response, event_bytes):
         api.post_response(request_id, payload, content_type)
 
 
+def _start_debugger(port_text):
+    dont_write_bytecode = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, RUNTIME_DIR)
+    try:
+        from _lamina_debug import start_debugger
+    finally:
+        sys.path.remove(RUNTIME_DIR)
+        sys.dont_write_bytecode = dont_write_bytecode
+    return start_debugger(port_text)
+
+
 def main():
     setup_streams()
     # Before the paths: a .pth file of the function or a layer may import logging.
@@ -115,7 +127,12 @@ def main():
     api = RuntimeAPI(os.environ.get("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"))
 
     error = None
+    debugger = None
     try:
+        if os.environ.get("LAMINA_DEBUG_PORT"):
+            # lamina's own: wait for a debugger before the handler's module runs (_lamina_debug.py). Imported
+            # only then, like the helpers above without bytecode.
+            debugger = _start_debugger(os.environ["LAMINA_DEBUG_PORT"])
         handler = load_handler(os.environ.get("_HANDLER", ""))
     except Fault as fault:
         error = error_body(fault.message, fault.error_type, fault.trace)
@@ -136,6 +153,8 @@ def main():
     try:
         while True:
             response, event_bytes = api.next()
+            if debugger is not None:
+                debugger.before_invoke()
             handle_invoke(api, handler, response, event_bytes)
     except RuntimeAPIError as e:
         sys.stderr.write("lamina runtime: {}\n".format(e))

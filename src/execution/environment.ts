@@ -182,8 +182,15 @@ export class Environment {
     child.on("exit", (code, signal) => this.fail({ kind: "exit", code, signal }));
   }
 
-  /** Runs one invocation; never rejects. */
-  async invoke(invocation: Invocation, timeoutMs: number, memoryMb: number): Promise<InvokeOutcome> {
+  /**
+   * Runs one invocation; never rejects. A time-out of `Infinity` never fires (a debug environment, `debug.ts`).
+   */
+  async invoke(
+    invocation: Invocation,
+    timeoutMs: number,
+    memoryMb: number,
+    initTimeoutMs = INIT_TIMEOUT_MS,
+  ): Promise<InvokeOutcome> {
     const cold = !this.warm;
     this.warm = true;
     this.capturing = true;
@@ -224,15 +231,18 @@ export class Environment {
     });
     const timer = (ms: number) => {
       let handle: NodeJS.Timeout | undefined;
-      const promise = new Promise<"timeout">(
-        (resolve) => (handle = setTimeout(() => resolve("timeout"), ms)),
-      );
+      const promise = new Promise<"timeout">((resolve) => {
+        // setTimeout would fire an unbounded wait at once.
+        if (Number.isFinite(ms)) {
+          handle = setTimeout(() => resolve("timeout"), ms);
+        }
+      });
       return { promise, cancel: () => clearTimeout(handle) };
     };
 
     // Init: wait for the runtime's first `/next` (or its failure) within the init limit.
     if (!this.initDurationMs) {
-      const initTimer = timer(INIT_TIMEOUT_MS);
+      const initTimer = timer(initTimeoutMs);
       const init = await Promise.race([
         this.readyPromise.then(() => "ready" as const),
         failed,
@@ -242,7 +252,7 @@ export class Environment {
       initFailed = init !== "ready";
       if (init === "timeout") {
         this.kill();
-        const err = ENVIRONMENT_ERRORS.timedOut(invocation.requestId, INIT_TIMEOUT_MS / 1000);
+        const err = ENVIRONMENT_ERRORS.timedOut(invocation.requestId, initTimeoutMs / 1000);
         return finish(err.payload, "timeout", err.errorType);
       }
       if (init !== "ready") {

@@ -13,6 +13,7 @@ import { functionArn, partitionOf, runtimeVersionArn } from "../arn.js";
 import type { EventBus } from "../util/events.js";
 import { DamagedBlobError } from "../storage/integrity.js";
 import type { FunctionVersion } from "../storage/types.js";
+import { debugLaunch, debugSettingOf, DebugPorts, DEBUG_DEADLINE_MS, INVALID_DEBUG_PORT } from "./debug.js";
 import { Environment, type InvokeOutcome } from "./environment.js";
 import { FolderGoneError, type CodeCache } from "./filesystem.js";
 import { formatInvocationLog, type LogStore } from "./logs.js";
@@ -135,6 +136,8 @@ export class ProcessExecutor implements Executor {
   private readonly poolOf = new WeakMap<Environment, string>();
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
+  /** Functions with LAMINA_DEBUG_PORT: one environment per port at a time (`debug.ts`). */
+  private readonly debugPorts = new DebugPorts();
 
   constructor(private readonly opts: ProcessExecutorOptions) {
     this.reaper = setInterval(() => this.reap(), Math.min(30_000, opts.keepAliveMs)).unref();
@@ -142,6 +145,27 @@ export class ProcessExecutor implements Executor {
   }
 
   async invoke(fn: FunctionVersion, request: InvokeRequest): Promise<InvokeResult> {
+    const debug = debugSettingOf(fn.environment ?? {});
+    if (debug.kind === "off") {
+      return this.run(fn, request, false);
+    }
+    if (debug.kind === "invalid") {
+      return this.refuseDebugPort(fn, request, debug.message);
+    }
+    const port = await this.debugPorts.acquire(debug.port, poolKey(fn));
+    try {
+      if (port.previousOwner !== undefined) {
+        // Another version or function last had the port: its idle environment still listens there.
+        this.retireKey(port.previousOwner);
+      }
+      return await this.run(fn, request, true);
+    } finally {
+      port.release();
+    }
+  }
+
+  /** Runs one invocation in a warm or new environment; a debug environment runs without time-outs. */
+  private async run(fn: FunctionVersion, request: InvokeRequest, debugging: boolean): Promise<InvokeResult> {
     const key = poolKey(fn);
     let pool = this.pools.get(key);
     if (!pool) {
@@ -160,49 +184,26 @@ export class ProcessExecutor implements Executor {
     }
     pool.busy++;
     try {
-      env ??= await this.start(fn);
+      env ??= await this.start(fn, debugging);
       this.running.add(env);
       this.poolOf.set(env, key);
       const outcome = await env.invoke(
         {
           requestId: request.requestId,
           payload: request.payload,
-          deadlineMs: Date.now() + fn.timeout * 1000,
+          deadlineMs: Date.now() + (debugging ? DEBUG_DEADLINE_MS : fn.timeout * 1000),
           invokedFunctionArn: request.invokedFunctionArn,
           traceId: traceId(),
           clientContext: request.clientContext,
         },
-        fn.timeout * 1000,
+        debugging ? Infinity : fn.timeout * 1000,
         fn.memorySize,
+        debugging ? Infinity : undefined,
       );
-      const log = formatInvocationLog(outcome, {
-        requestId: request.requestId,
-        version: fn.qualifier,
-        memorySizeMb: fn.memorySize,
-        timeoutSeconds: fn.timeout,
-        runtimeVersion: this.launched.get(env)?.runtimeVersion ?? `${fn.runtime ?? "provided"}.v1`,
-        runtimeVersionArn: runtimeVersionArn(fn.region, fn.runtime ?? "provided"),
+      return this.record(fn, request, outcome, {
+        runtimeVersion: this.launched.get(env)?.runtimeVersion,
         coldStartNotice: this.launched.get(env)?.notices,
       });
-      this.opts.logs.append(fn.accountId, fn.region, fn.name, log);
-      const events = this.opts.events;
-      if (events) {
-        // After the flush: a page that refetches on the event finds the invocation's lines in the file.
-        const arn = functionArn({ ...fn, partition: partitionOf(fn.region) });
-        void this.opts.logs.flush().then(() =>
-          events.emit({
-            kind: "invoked",
-            arn,
-            accountId: fn.accountId,
-            region: fn.region,
-            requestId: request.requestId,
-            status: outcome.status,
-            ...errorTypeOf(outcome),
-          }),
-        );
-      }
-      this.opts.log.debug({ function: key, requestId: request.requestId, log }, "invocation");
-      return { ...outcome, log };
     } finally {
       if (env) {
         this.running.delete(env);
@@ -250,6 +251,61 @@ export class ProcessExecutor implements Executor {
     }
   }
 
+  /** Writes an invocation's log, tells the explorer, and returns the outcome with its log. */
+  private record(
+    fn: FunctionVersion,
+    request: InvokeRequest,
+    outcome: InvokeOutcome,
+    launched: { runtimeVersion: string | undefined; coldStartNotice: string | undefined },
+  ): InvokeResult {
+    const key = poolKey(fn);
+    const log = formatInvocationLog(outcome, {
+      requestId: request.requestId,
+      version: fn.qualifier,
+      memorySizeMb: fn.memorySize,
+      timeoutSeconds: fn.timeout,
+      runtimeVersion: launched.runtimeVersion ?? `${fn.runtime ?? "provided"}.v1`,
+      runtimeVersionArn: runtimeVersionArn(fn.region, fn.runtime ?? "provided"),
+      coldStartNotice: launched.coldStartNotice,
+    });
+    this.opts.logs.append(fn.accountId, fn.region, fn.name, log);
+    const events = this.opts.events;
+    if (events) {
+      // After the flush: a page that refetches on the event finds the invocation's lines in the file.
+      const arn = functionArn({ ...fn, partition: partitionOf(fn.region) });
+      void this.opts.logs.flush().then(() =>
+        events.emit({
+          kind: "invoked",
+          arn,
+          accountId: fn.accountId,
+          region: fn.region,
+          requestId: request.requestId,
+          status: outcome.status,
+          ...errorTypeOf(outcome),
+        }),
+      );
+    }
+    this.opts.log.debug({ function: key, requestId: request.requestId, log }, "invocation");
+    return { ...outcome, log };
+  }
+
+  /** A LAMINA_DEBUG_PORT that is not a port: the invoke fails as a runtime error would, and no process starts. */
+  private refuseDebugPort(fn: FunctionVersion, request: InvokeRequest, message: string): InvokeResult {
+    const errorMessage = `RequestId: ${request.requestId} Error: ${message}`;
+    const outcome: InvokeOutcome = {
+      payload: Buffer.from(JSON.stringify({ errorMessage, errorType: INVALID_DEBUG_PORT })),
+      functionError: true,
+      output: `[ERROR] ${INVALID_DEBUG_PORT}: ${message}\n`,
+      durationMs: 0,
+      initDurationMs: undefined,
+      initFailed: false,
+      status: "error",
+      errorType: INVALID_DEBUG_PORT,
+      maxMemoryMb: 0,
+    };
+    return this.record(fn, request, outcome, { runtimeVersion: undefined, coldStartNotice: undefined });
+  }
+
   /** The cache trees live environments (idle or running) run in. */
   liveTrees(): Set<string> {
     const live = new Set<string>();
@@ -263,7 +319,7 @@ export class ProcessExecutor implements Executor {
   }
 
   /** Starts a new environment for the function's current configuration. */
-  private async start(fn: FunctionVersion): Promise<Environment> {
+  private async start(fn: FunctionVersion, debugging: boolean): Promise<Environment> {
     // Watched, and counted, before anything is read from them: a change from here on retires this environment.
     const folders = [fn.sha256Hex, ...fn.layers.map((l) => l.sha256Hex)]
       .map(folderOf)
@@ -281,11 +337,18 @@ export class ProcessExecutor implements Executor {
     const host = { task, opt, tmp };
     const runtime = fn.runtime ?? "provided.al2023";
     const paths = functionPaths(this.opts.sandbox, host, runtimeClientDir(runtime));
-    const launch = await this.opts.catalog.launch(runtime, {
+    const found = await this.opts.catalog.launch(runtime, {
       ...paths,
       hostTask: task,
       hostOpt: (relative) => hostPathOf(opt, relative),
     });
+    const launch = debugging ? debugLaunch(found) : found;
+    if (debugging) {
+      this.opts.log.info(
+        { function: poolKey(fn), port: fn.environment?.LAMINA_DEBUG_PORT },
+        "starting a debug environment: it waits for a debugger to attach, without time-outs",
+      );
+    }
     const notices = [
       waited,
       this.opts.sandboxNotice,
@@ -378,6 +441,7 @@ export class ProcessExecutor implements Executor {
   }
 
   stopInFlight(): void {
+    this.debugPorts.abandon();
     for (const env of this.running) {
       env.kill();
     }
