@@ -7,7 +7,7 @@ import type { Alias } from "../../storage/types.js";
 import { arnOf } from "./function-shapes.js";
 import { stringMember, structureMember } from "./members.js";
 import type { Call, Handler } from "./types.js";
-import { maxItemsOf } from "./versions.js";
+import { maxItemsOf } from "./members.js";
 
 /** The operations this module serves. */
 export type AliasOperation = "CreateAlias" | "GetAlias" | "ListAliases" | "UpdateAlias" | "DeleteAlias";

@@ -8,7 +8,7 @@ import type {
 import { checkNamespacedFunctionName } from "../../domain/functions/validate.js";
 import { Violations } from "../../validation.js";
 import { arnOf } from "./function-shapes.js";
-import { integerMember, stringMember, structureMember } from "./members.js";
+import { integerMember, maxItemsOf, stringMember, structureMember } from "./members.js";
 import type { Call, Handler } from "./types.js";
 
 /** The operations this module serves. */
@@ -118,13 +118,7 @@ export function eventInvokeConfigHandlers(
       const v = new Violations();
       const name = call.params.FunctionName ?? "";
       checkNamespacedFunctionName(v, name, undefined);
-      const rawMax = call.query.get("MaxItems") ?? undefined;
-      const maxItems = rawMax === undefined ? undefined : Number(rawMax);
-      if (maxItems !== undefined && !Number.isInteger(maxItems)) {
-        v.add(rawMax, "maxItems", "Member must be a number");
-      } else {
-        v.range(maxItems, "maxItems", 1, 50);
-      }
+      const maxItems = maxItemsOf(v, call, 50);
       v.throwIfAny();
       const page = await configs.list(call.ctx, name, call.query.get("Marker") ?? undefined, maxItems);
       return {

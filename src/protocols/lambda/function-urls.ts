@@ -10,7 +10,14 @@ import { checkNamespacedFunctionName } from "../../domain/functions/validate.js"
 import type { FunctionUrlCors } from "../../storage/types.js";
 import { Constraint, Violations } from "../../validation.js";
 import { arnOf } from "./function-shapes.js";
-import { booleanMember, integerMember, stringListMember, stringMember, structureMember } from "./members.js";
+import {
+  booleanMember,
+  integerMember,
+  maxItemsOf,
+  stringListMember,
+  stringMember,
+  structureMember,
+} from "./members.js";
 import type { Call, Handler } from "./types.js";
 
 /** The operations this module serves. */
@@ -166,13 +173,7 @@ export function functionUrlHandlers(
       const v = new Violations();
       const name = call.params.FunctionName ?? "";
       checkNamespacedFunctionName(v, name, undefined);
-      const rawMax = call.query.get("MaxItems") ?? undefined;
-      const maxItems = rawMax === undefined ? undefined : Number(rawMax);
-      if (maxItems !== undefined && !Number.isInteger(maxItems)) {
-        v.add(rawMax, "maxItems", "Member must be a number");
-      } else {
-        v.range(maxItems, "maxItems", 1, 50);
-      }
+      const maxItems = maxItemsOf(v, call, 50);
       v.throwIfAny();
       const page = await urls.list(call.ctx, name, call.query.get("Marker") ?? undefined, maxItems);
       return {

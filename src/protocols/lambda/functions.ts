@@ -3,6 +3,7 @@ import {
   blobMember,
   booleanMember,
   integerMember,
+  maxItemsOf,
   stringListMember,
   stringMapMember,
   stringMember,
@@ -169,13 +170,7 @@ export function functionHandlers(
       if (functionVersion !== undefined && functionVersion !== "ALL") {
         v.add(functionVersion, "functionVersion", Constraint.enumSet(["ALL"]));
       }
-      const rawMax = call.query.get("MaxItems") ?? undefined;
-      const maxItems = rawMax === undefined ? undefined : Number(rawMax);
-      if (maxItems !== undefined && !Number.isInteger(maxItems)) {
-        v.add(rawMax, "maxItems", "Member must be a number");
-      } else {
-        v.range(maxItems, "maxItems", 1, 10000);
-      }
+      const maxItems = maxItemsOf(v, call);
       v.throwIfAny();
       const page = await functions.list(call.ctx, call.query.get("Marker") ?? undefined, maxItems);
       // With FunctionVersion=ALL every version is listed after its $LATEST, each qualified (§3.3 #16 of

@@ -3,7 +3,9 @@
  * InvalidRequestContentException (400), which these throw. Absent or null members read as undefined.
  */
 import { InvalidRequestContentException } from "../../errors.js";
+import type { Violations } from "../../validation.js";
 import { RawBase64 } from "./blob-body.js";
+import type { Call } from "./types.js";
 
 type Body = Readonly<Record<string, unknown>>;
 
@@ -111,4 +113,16 @@ export function stringMapMember(body: Body, key: string): Record<string, string>
     throw wrongType(key, "a map of strings");
   }
   return v as Record<string, string>;
+}
+
+/** A `MaxItems` query member, checked into `v`: a whole number from 1 to `max` (the model's bound for the list). */
+export function maxItemsOf(v: Violations, call: Call, max = 10_000): number | undefined {
+  const raw = call.query.get("MaxItems") ?? undefined;
+  const maxItems = raw === undefined ? undefined : Number(raw);
+  if (raw !== undefined && !Number.isInteger(maxItems)) {
+    v.add(raw, "maxItems", "Member must be a number");
+    return undefined;
+  }
+  v.range(maxItems, "maxItems", 1, max);
+  return maxItems;
 }

@@ -3,23 +3,11 @@ import { Violations } from "../../validation.js";
 import type { FunctionService } from "../../domain/functions/service.js";
 import { checkFunctionName, checkNamespacedFunctionName } from "../../domain/functions/validate.js";
 import { toConfigurationWire } from "./function-shapes.js";
-import { stringMember } from "./members.js";
-import type { Call, Handler } from "./types.js";
+import { maxItemsOf, stringMember } from "./members.js";
+import type { Handler } from "./types.js";
 
 /** The operations this module serves. */
 export type VersionOperation = "PublishVersion" | "ListVersionsByFunction";
-
-/** A `MaxItems` query member (1..10000, the model's MaxListItems), checked into `v`. */
-export function maxItemsOf(v: Violations, call: Call): number | undefined {
-  const raw = call.query.get("MaxItems") ?? undefined;
-  const maxItems = raw === undefined ? undefined : Number(raw);
-  if (raw !== undefined && !Number.isInteger(maxItems)) {
-    v.add(raw, "maxItems", "Member must be a number");
-    return undefined;
-  }
-  v.range(maxItems, "maxItems", 1, 10000);
-  return maxItems;
-}
 
 /** Handlers for the version operations. */
 export function versionHandlers(functions: FunctionService): Record<VersionOperation, Handler> {
