@@ -8,7 +8,7 @@
  * walk of the trees. Entries nothing references are removed by `sweep` (the cache is rebuildable).
  */
 import { createHash, randomUUID } from "node:crypto";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import {
   copyFile,
   link,
@@ -28,7 +28,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { BlobIntegrity } from "../storage/integrity.js";
 import type { CodeReferences } from "../storage/types.js";
-import { folderKey, folderOf } from "../util/code-folder.js";
+import { folderKey, folderOf, listFolder } from "../util/code-folder.js";
 import { listZip } from "../util/zip-list.js";
 import { extractZipBuffer } from "./extract.js";
 import { canonicalOrder, layerPaths, type LayerPaths } from "./merge-order.js";
@@ -353,7 +353,7 @@ export class CodeCache {
     const folder = folderOf(sha256Hex);
     const paths =
       folder !== undefined
-        ? walkFolder(folder)
+        ? layerPaths(listFolder(folder))
         : layerPaths(await listZip(await this.blobs.blobs.localPath(sha256Hex)));
     this.remember(sha256Hex, paths);
     return paths;
@@ -425,32 +425,6 @@ function isDirectory(path: string): Promise<boolean> {
     (s) => s.isDirectory(),
     () => false,
   );
-}
-
-/** Entries of a folder layer walked at most: a development folder, not a package cache. */
-const MAX_FOLDER_ENTRIES = 200_000;
-
-/** A folder's paths, as a zip's entries would give them (directories `true`; symlinks are not followed). */
-function walkFolder(root: string): LayerPaths {
-  const paths = new Map<string, boolean>();
-  const pending = [""];
-  while (pending.length > 0 && paths.size < MAX_FOLDER_ENTRIES) {
-    const dir = pending.pop() ?? "";
-    let entries;
-    try {
-      entries = readdirSync(join(root, dir), { withFileTypes: true });
-    } catch {
-      continue; // removed while walking: the change is seen, and the next walk reads the new state
-    }
-    for (const entry of entries) {
-      const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
-      paths.set(path, entry.isDirectory());
-      if (entry.isDirectory()) {
-        pending.push(path);
-      }
-    }
-  }
-  return paths;
 }
 
 function hashOf(text: string): string {

@@ -27,7 +27,10 @@ export const FOLDER_CODE_SHA256 = "hot-reloading-hash-not-available";
 /** Entries of a folder listed at most (a development folder, not a package cache). */
 const MAX_LISTED = 200_000;
 
-/** A folder's entries as a zip's listing gives them (paths with `/`, parents before children), for the explorer. */
+/**
+ * A folder's entries as a zip's listing gives them (paths with `/`, parents before children; symlinks not
+ * followed): what the explorer lists and what `/opt` is planned from.
+ */
 export function listFolder(root: string): ZipEntryInfo[] {
   const out: ZipEntryInfo[] = [];
   const pending = [""];
