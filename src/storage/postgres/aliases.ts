@@ -1,33 +1,7 @@
-/** The aliases repository on PostgreSQL: one row per alias, its routing weights as JSON decoded here, once. */
+/** The aliases repository on PostgreSQL: one row per alias (rows decoded by `../alias-rows.ts`). */
+import { routingOf, toAlias, type AliasRow } from "../alias-rows.js";
 import type { Alias, AliasRepository } from "../types.js";
 import type { PgDb } from "./db.js";
-
-/** An alias row as stored. */
-interface AliasRow {
-  readonly function_id: number;
-  readonly name: string;
-  readonly function_version: string;
-  readonly description: string;
-  readonly revision_id: string;
-  readonly routing_config: string | null;
-  readonly [column: string]: unknown;
-}
-
-function toAlias(row: AliasRow): Alias {
-  return {
-    functionId: row.function_id,
-    name: row.name,
-    functionVersion: row.function_version,
-    description: row.description,
-    revisionId: row.revision_id,
-    additionalVersionWeights:
-      row.routing_config === null ? undefined : (JSON.parse(row.routing_config) as Record<string, number>),
-  };
-}
-
-function routingOf(a: Alias): string | null {
-  return a.additionalVersionWeights ? JSON.stringify(a.additionalVersionWeights) : null;
-}
 
 /** The aliases table. */
 export class PgAliases implements AliasRepository {

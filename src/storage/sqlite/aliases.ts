@@ -1,28 +1,7 @@
-/** The aliases repository on SQLite: one row per alias, its routing weights as JSON decoded here, once. */
+/** The aliases repository on SQLite: one row per alias (rows decoded by `../alias-rows.ts`). */
+import { routingOf, toAlias, type AliasRow } from "../alias-rows.js";
 import type { Alias, AliasRepository } from "../types.js";
 import type { Db } from "./db.js";
-
-/** An alias row as stored. */
-interface AliasRow {
-  readonly function_id: number;
-  readonly name: string;
-  readonly function_version: string;
-  readonly description: string;
-  readonly revision_id: string;
-  readonly routing_config: string | null;
-}
-
-function toAlias(row: AliasRow): Alias {
-  return {
-    functionId: row.function_id,
-    name: row.name,
-    functionVersion: row.function_version,
-    description: row.description,
-    revisionId: row.revision_id,
-    additionalVersionWeights:
-      row.routing_config === null ? undefined : (JSON.parse(row.routing_config) as Record<string, number>),
-  };
-}
 
 function columnsOf(a: Alias): AliasRow {
   return {
@@ -31,7 +10,7 @@ function columnsOf(a: Alias): AliasRow {
     function_version: a.functionVersion,
     description: a.description,
     revision_id: a.revisionId,
-    routing_config: a.additionalVersionWeights ? JSON.stringify(a.additionalVersionWeights) : null,
+    routing_config: routingOf(a),
   };
 }
 
