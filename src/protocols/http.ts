@@ -3,6 +3,7 @@
  * typed answer in one write (head and body together, so no request pays a Nagle/delayed-ACK stall).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { RequestEntityTooLargeException } from "../errors.js";
 import type { Authenticator } from "../identity/authenticator.js";
 import type { RequestContext } from "../identity/context.js";
@@ -28,10 +29,14 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
     const into = declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
+    const onEnd = () => resolve(into ? into.subarray(0, size) : Buffer.concat(chunks, size));
     const onData = (chunk: Buffer) => {
       if (size + chunk.length > (into ? into.length : limit)) {
+        // Let go of what was read (up to the limit, ~70 MB) now: the request lives on while its answer lingers.
         req.off("data", onData);
+        req.off("end", onEnd);
         req.pause();
+        chunks.length = 0;
         resolve(undefined);
         return;
       }
@@ -43,9 +48,32 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
       size += chunk.length;
     };
     req.on("data", onData);
-    req.once("end", () => resolve(into ? into.subarray(0, size) : Buffer.concat(chunks, size)));
+    req.once("end", onEnd);
     req.once("error", reject);
   });
+}
+
+/** How long a connection closed over an unread body keeps discarding input after its answer. */
+const LINGER_MS = 2000;
+
+/**
+ * Closes the connection once the answer is sent, when the rest of the request's body was never read. Closing the
+ * socket at once would make the kernel answer the client's unread bytes with a reset, which can throw the answer
+ * away before the client reads it. So the write side is half-closed, and what still arrives is discarded (Node
+ * dumps an unread request once its answer is finished) until the client hangs up or `LINGER_MS` pass: the
+ * "lingering close" of HTTP servers.
+ */
+export function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader("Connection", "close");
+  // Node ends a `Connection: close` exchange with the socket's destroySoon() (end, then destroy as soon as the
+  // answer is written), which is exactly the hasty close above; this socket lingers instead.
+  const socket = req.socket as Socket & { destroySoon?: () => void };
+  socket.destroySoon = () => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+  };
 }
 
 /** Writes a complete answer with its content type, request id and, for errors, `x-amzn-ErrorType`. */
@@ -88,7 +116,7 @@ export async function readSignedRequest(
 ): Promise<{ body: Buffer; ctx: RequestContext }> {
   const body = await readBody(req, SERVICE_BODY_LIMIT);
   if (body === undefined) {
-    res.setHeader("Connection", "close");
+    closeAfterAnswer(req, res);
     throw new RequestEntityTooLargeException(`Request must be smaller than ${SERVICE_BODY_LIMIT} bytes`);
   }
   const ctx = await auth.context(

@@ -9,7 +9,7 @@ import { RequestEntityTooLargeException } from "../../errors.js";
 import { parseUrlHost } from "../../domain/urls/address.js";
 import { errorResponse, type UrlResponse } from "../../domain/urls/response.js";
 import type { FunctionUrlServer } from "../../domain/urls/serve.js";
-import { readBody, type ProtocolAdapter } from "../http.js";
+import { closeAfterAnswer, readBody, type ProtocolAdapter } from "../http.js";
 
 /** A URL request's body limit: Invoke's synchronous 6 MB (`docs/reference/aws-lambda-execution.md` §A7). */
 export const URL_BODY_LIMIT = 6_291_456;
@@ -53,13 +53,12 @@ export function functionUrlAdapter(deps: FunctionUrlAdapterDeps): ProtocolAdapte
       const body = await readBody(req, URL_BODY_LIMIT);
       if (body === undefined) {
         // The rest of the body is never read, so this connection cannot be reused.
-        res.setHeader("Connection", "close");
+        closeAfterAnswer(req, res);
         const tooLarge = new RequestEntityTooLargeException(
           `Request must be smaller than ${URL_BODY_LIMIT} bytes for the InvokeFunction operation`,
           "Message",
         );
         write(res, errorResponse(tooLarge), requestId);
-        res.on("finish", () => res.socket?.destroy());
         return;
       }
       const response = await deps.server.serve(

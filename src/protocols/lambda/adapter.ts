@@ -12,7 +12,7 @@ import {
   UnknownOperationException,
 } from "../../errors.js";
 import type { Authenticator } from "../../identity/authenticator.js";
-import { INTERNAL_ERROR_MESSAGE, readBody, type ProtocolAdapter } from "../http.js";
+import { closeAfterAnswer, INTERNAL_ERROR_MESSAGE, readBody, type ProtocolAdapter } from "../http.js";
 import { DISK_FULL_MESSAGE, isDiskFull } from "../../util/disk-space.js";
 import { FAST_PATH_MIN_BYTES, parseWithBlobCut, STRICT_UTF8 } from "./blob-body.js";
 import type { OperationName } from "./operations.js";
@@ -84,7 +84,7 @@ async function serve(
   const bytes = await readBody(req, raw?.limit ?? MAX_REQUEST_BYTES);
   if (bytes === undefined) {
     // Stop reading: the client may still be sending, so this connection cannot be reused.
-    res.setHeader("Connection", "close");
+    closeAfterAnswer(req, res);
     throw tooLarge(route.operation);
   }
   const ctx = await deps.auth.context(
@@ -174,7 +174,4 @@ export function failLambda(log: Logger, res: ServerResponse, err: unknown, reque
     return;
   }
   writeError(res, error, requestId);
-  if (res.getHeader("Connection") === "close") {
-    res.on("finish", () => res.socket?.destroy());
-  }
 }
