@@ -328,7 +328,7 @@ async function createExecutor(
   await cache.clean();
   executor = new ProcessExecutor({
     cache,
-    catalog: new RuntimeCatalog(log, config.runtimePaths),
+    catalog: new RuntimeCatalog(log, config.runtimePaths, join(config.dataDir, "cache", "runtime")),
     sandbox: sandbox.kind,
     sandboxNotice:
       missingBecause === undefined

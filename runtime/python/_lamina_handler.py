@@ -4,7 +4,6 @@ faults.
 A helper of bootstrap.py, named ``_lamina_*`` so that it cannot shadow or be shadowed by a user module.
 """
 
-import importlib
 import sys
 
 from _lamina_errors import Fault
@@ -22,7 +21,7 @@ def load_handler(spec):
                 "Runtime.BuiltInModuleConflict",
                 "Cannot use built-in module {} as a handler module".format(module_name),
             )
-        module = importlib.import_module(module_name.replace("/", "."))
+        module = _import(module_name.replace("/", "."))
     except ImportError as e:
         raise Fault(
             "Runtime.ImportModuleError",
@@ -43,3 +42,14 @@ def load_handler(spec):
             "Runtime.HandlerNotFound",
             "Handler '{}' missing on module '{}'".format(function_name, module_name),
         )
+
+
+def _import(name):
+    """importlib.import_module(name): the same import, without loading importlib (and warnings) at every cold
+    start for it. Only a relative name, which importlib refuses in its own words, still goes through it."""
+    if name.startswith("."):
+        import importlib
+
+        return importlib.import_module(name)
+    __import__(name)
+    return sys.modules[name]

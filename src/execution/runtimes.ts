@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { PACKAGE_ROOT } from "../util/version.js";
+import { PythonBytecode } from "./python-bytecode.js";
 import {
   nodeCandidates,
   probeNode,
@@ -53,6 +54,9 @@ export class RuntimeUnavailableError extends Error {
 
 const RUNTIME_CLIENTS = join(PACKAGE_ROOT, "runtime");
 
+/** Where a sandbox mounts the runtime client's folder. */
+const SANDBOX_RUNTIME_DIR = "/var/runtime";
+
 /** The folder of lamina's runtime client for a runtime (mounted at `/var/runtime`), if it has one. */
 export function runtimeClientDir(runtime: string): string | undefined {
   if (/^python3\.\d+$/.test(runtime)) {
@@ -81,20 +85,35 @@ const LANGUAGE = { python: "Python", nodejs: "Node.js" } as const;
 export class RuntimeCatalog {
   private readonly chosen = new Map<string, Promise<Choice | undefined>>();
   private readonly warned = new Set<string>();
+  private readonly bytecode: PythonBytecode | undefined;
 
-  /** `runtimePaths`: interpreters named with `--runtime-path`, by runtime (`nodejs22.x` → a node binary). */
+  /**
+   * `runtimePaths`: interpreters named with `--runtime-path`, by runtime (`nodejs22.x` → a node binary).
+   * `bytecodeDir`: where the Python runtime client is compiled for each interpreter (none: it runs from source).
+   */
   constructor(
     private readonly log: Logger,
     private readonly runtimePaths: Readonly<Record<string, string>> = {},
-  ) {}
+    bytecodeDir?: string,
+  ) {
+    this.bytecode =
+      bytecodeDir === undefined
+        ? undefined
+        : new PythonBytecode(join(RUNTIME_CLIENTS, "python"), bytecodeDir, log);
+  }
 
   /** The launch spec for a function's runtime, or RuntimeUnavailableError. */
   async launch(runtime: string, paths: EnvironmentPaths): Promise<LaunchSpec & { runsOn: RunsOn }> {
     const python = /^python(3\.\d+)$/.exec(runtime)?.[1];
     if (python) {
       const choice = await this.choose(runtime, "python", python);
+      const executable = choice.interpreter.executable;
       return {
         ...pythonSpec(runtime, choice.interpreter, paths),
+        // Only inside a sandbox: without one, paths.runtime (in the arguments) is the shipped folder itself.
+        ...(paths.runtime === SANDBOX_RUNTIME_DIR && this.bytecode
+          ? { runtimeDir: this.bytecode.folderFor(executable) }
+          : {}),
         runsOn: this.runsOn(runtime, "python", python, choice),
       };
     }
