@@ -4,7 +4,7 @@
  * (`docs/reference/aws-lambda-execution.md` §A5–§A7); an environment that timed out or crashed is dead and
  * its pool starts a fresh one for the next invoke.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { RuntimeApi, type Invocation } from "./runtime-api.js";
 import { limitProcesses } from "./limits.js";
@@ -40,6 +40,8 @@ export interface InvokeOutcome {
 export interface EnvironmentSpec {
   /** Builds the spawn plan once the Runtime API address is known. */
   readonly plan: (runtimeApi: string) => SpawnPlan;
+  /** Starts the plan's process (`launcher.ts`). */
+  readonly launch: (plan: SpawnPlan) => ChildProcess;
   /** Receives output printed while no invocation is running. */
   readonly onIdleOutput: (text: string) => void;
   /** Told when processes outside the environment tried its Runtime API (see `RuntimeApiEvents.onRefused`). */
@@ -160,13 +162,7 @@ export class Environment {
     const plan = this.spec.plan(address);
     this.startedAt = performance.now();
     this.capturing = true;
-    const child = spawn(plan.file, plan.args, {
-      cwd: plan.cwd,
-      env: plan.env,
-      stdio: ["ignore", "pipe", "pipe"],
-      // Without a sandbox the runtime gets its own process group, so a kill reaches its children too.
-      detached: plan.file !== "bwrap",
-    });
+    const child = this.spec.launch(plan);
     this.child = child;
     if (child.pid !== undefined) {
       const limit = limitProcesses(child.pid, `${process.pid}-${child.pid}`);

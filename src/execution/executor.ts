@@ -21,6 +21,7 @@ import { folderOf } from "../util/code-folder.js";
 import type { FolderWatch } from "./folder-watch.js";
 import { hostPathOf, type OptView } from "./opt-plan.js";
 import { functionPaths, spawnPlan, type SandboxKind } from "./sandbox.js";
+import { Launcher } from "./launcher.js";
 import { runtimeClientDir, type RuntimeCatalog } from "./runtimes.js";
 
 /** One invocation request, as the Invoke operation hands it over. */
@@ -138,6 +139,7 @@ export class ProcessExecutor implements Executor {
   private closed = false;
   /** Functions with LAMINA_DEBUG_PORT: one environment per port at a time (`debug.ts`). */
   private readonly debugPorts = new DebugPorts();
+  private readonly launcher = new Launcher();
 
   constructor(private readonly opts: ProcessExecutorOptions) {
     this.reaper = setInterval(() => this.reap(), Math.min(30_000, opts.keepAliveMs)).unref();
@@ -366,6 +368,7 @@ export class ProcessExecutor implements Executor {
             ...launch.env,
             ...fn.environment,
           }),
+        launch: (plan) => this.launcher.start(plan),
         onIdleOutput: (text) => this.opts.logs.append(accountId, region, name, text),
         onRefused: (count, pid) =>
           this.opts.log.warn(
@@ -462,6 +465,7 @@ export class ProcessExecutor implements Executor {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.launcher.close();
     clearInterval(this.reaper);
     for (const key of this.pools.keys()) {
       this.retireKey(key);

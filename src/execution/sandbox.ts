@@ -28,6 +28,8 @@ export interface SpawnPlan {
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
+  /** Under bubblewrap, `args` in two parts: its options, then the command it runs (`launcher.ts` needs them apart). */
+  readonly bwrap?: { readonly options: readonly string[]; readonly command: readonly string[] };
 }
 
 /** What the bubblewrap probe found: it works, it is not installed, or it is installed but cannot run here. */
@@ -131,7 +133,7 @@ export function spawnPlan(
     return { file: spec.command, args: spec.args, env, cwd: host.task };
   }
   // prettier-ignore
-  const args = [
+  const options = [
     "--ro-bind", "/usr", "/usr",
     "--ro-bind", "/etc", "/etc",
     "--symlink", "usr/bin", "/bin",
@@ -152,12 +154,11 @@ export function spawnPlan(
     "--die-with-parent",
     "--new-session",
     ...shellAsBash(),
-    spec.command,
-    ...spec.args,
   ];
+  const command = [spec.command, ...spec.args];
   // The function's variables go through the process environment, which bubblewrap hands on to the runtime: as
   // `--setenv` arguments they would be on the command line, which every user of the machine can read in `ps`.
-  return { file: "bwrap", args, env, cwd: "/" };
+  return { file: "bwrap", args: [...options, ...command], env, cwd: "/", bwrap: { options, command } };
 }
 
 let bashOverSh: readonly string[] | undefined;
