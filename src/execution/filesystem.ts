@@ -68,6 +68,8 @@ export class CodeCache {
   private readonly keys = new Map<string, string>();
   /** Mount plans by layer list; null when the list needs the merged tree on disk. */
   private readonly plans = new Map<string, OptStep[] | null>();
+  /** The mounts each plan resolved to (symlinks read), so a cold start reads nothing again; cleared with plans. */
+  private readonly mounts = new Map<string, OptMount[]>();
   private readonly tmpDir: string;
   /** Zips unpacked since start-up: tests count them to see no zip is unpacked twice. */
   extractions = 0;
@@ -126,6 +128,7 @@ export class CodeCache {
     for (const list of [...this.plans.keys()]) {
       if (list.split(",").includes(key)) {
         this.plans.delete(list);
+        this.mounts.delete(list);
       }
     }
     for (const list of [...this.keys.keys()]) {
@@ -198,6 +201,11 @@ export class CodeCache {
     if (!steps) {
       return { kind: "tree", dir: await this.merged(layerSha256s) };
     }
+    const key = layerSha256s.join(",");
+    const known = this.mounts.get(key);
+    if (known !== undefined) {
+      return { kind: "mounts", mounts: known, trees };
+    }
     const resolved: OptMount[] = [];
     for (const step of steps) {
       if (step.kind === "dir") {
@@ -212,6 +220,9 @@ export class CodeCache {
           ? { kind: "bind", source, path: step.path }
           : { kind: "symlink", target: link, path: step.path },
       );
+    }
+    if (this.plans.has(key)) {
+      this.mounts.set(key, resolved);
     }
     return { kind: "mounts", mounts: resolved, trees };
   }
@@ -234,6 +245,7 @@ export class CodeCache {
     const steps = planOpt(await Promise.all(layerSha256s.map((sha) => this.pathsOf(sha))));
     if (this.plans.size >= PLANS_KEPT) {
       this.plans.clear();
+      this.mounts.clear();
     }
     this.plans.set(key, steps ?? null);
     return steps;
