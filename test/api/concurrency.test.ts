@@ -232,6 +232,27 @@ describe("enforcement at Invoke (§8 #66)", () => {
     expect((await invoke(client, name, { tag: "now" })).payload).toBe('"done"');
   });
 
+  it("a reservation set or removed between warm invokes applies to the very next invoke", async () => {
+    // Invokes read the function and its reservation from a memo kept between changes (read-memo.ts).
+    const name = await newFunction();
+    expect((await invoke(client, name, { tag: "first" })).payload).toBe('"done"');
+    await put(name, 0);
+    let caught: unknown;
+    try {
+      await invoke(client, name, { tag: "never" });
+    } catch (err) {
+      caught = err;
+    }
+    expectThrottled(caught);
+    await client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: name }));
+    expect((await invoke(client, name, { tag: "again" })).payload).toBe('"done"');
+    const log = await pollFor(
+      () => readFunctionLog(lamina, A, name),
+      (text) => text.includes("ran again"),
+    );
+    expect(log.match(/^ran \w+/gm)).toEqual(["ran first", "ran again"]);
+  });
+
   it("reserved 0: an Event invoke is accepted (202) and then dropped, never run", async () => {
     const name = await newFunction();
     await put(name, 0);

@@ -7,6 +7,7 @@ import {
 } from "../settings-rows.js";
 import type { AccountUsage, EventInvokeConfig, FunctionSettingsRepository } from "../types.js";
 import type { Db } from "./db.js";
+import type { ReadMemo } from "./read-memo.js";
 
 function prepareStatements(db: Db) {
   const q = (sql: string) => db.prepare(sql);
@@ -46,15 +47,21 @@ function prepareStatements(db: Db) {
 export class SqliteFunctionSettings implements FunctionSettingsRepository {
   private readonly s: ReturnType<typeof prepareStatements>;
 
-  constructor(db: Db) {
+  /** `memo`: keeps `reservedConcurrency`'s answers until the next change (every write here also forgets them). */
+  constructor(
+    db: Db,
+    private readonly memo?: ReadMemo,
+  ) {
     this.s = prepareStatements(db);
   }
 
   async reservedConcurrency(functionId: number): Promise<number | undefined> {
-    return (this.s.reserved.get(functionId) as { reserved: number } | undefined)?.reserved;
+    const load = () => (this.s.reserved.get(functionId) as { reserved: number } | undefined)?.reserved;
+    return this.memo ? this.memo.get(`reserved\0${functionId}`, load) : load();
   }
 
   async setReservedConcurrency(functionId: number, value: number | undefined): Promise<void> {
+    this.memo?.forget();
     if (value === undefined) {
       this.s.clearReserved.run(functionId);
     } else {
@@ -72,10 +79,12 @@ export class SqliteFunctionSettings implements FunctionSettingsRepository {
   }
 
   async putEventInvokeConfig(functionId: number, config: EventInvokeConfig): Promise<void> {
+    this.memo?.forget();
     this.s.putConfig.run(functionId, ...eventInvokeConfigValues(config));
   }
 
   async deleteEventInvokeConfig(functionId: number, qualifier: string): Promise<boolean> {
+    this.memo?.forget();
     return this.s.deleteConfig.run(functionId, qualifier).changes > 0;
   }
 

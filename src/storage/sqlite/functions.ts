@@ -14,6 +14,7 @@ import type {
 } from "../types.js";
 import { POSITIONS_PER_FUNCTION } from "../types.js";
 import type { Db } from "./db.js";
+import type { ReadMemo } from "./read-memo.js";
 
 /** A function row as stored. */
 interface FunctionRow {
@@ -189,7 +190,11 @@ function prepareStatements(db: Db) {
 export class SqliteFunctions implements FunctionRepository {
   private readonly s: ReturnType<typeof prepareStatements>;
 
-  constructor(db: Db) {
+  /** `memo`: keeps `get`'s answers until the next change (every write here also forgets them). */
+  constructor(
+    db: Db,
+    private readonly memo?: ReadMemo,
+  ) {
     this.s = prepareStatements(db);
   }
 
@@ -200,6 +205,7 @@ export class SqliteFunctions implements FunctionRepository {
     fields: FunctionFields,
     layers: readonly FunctionLayer[],
   ): Promise<FunctionVersion> {
+    this.memo?.forget();
     const { id } = this.s.insert.get({ ...columnsOf(fields), account_id: accountId, region, name }) as {
       id: number;
     };
@@ -212,6 +218,7 @@ export class SqliteFunctions implements FunctionRepository {
   }
 
   async update(id: number, fields: FunctionFields, layers?: readonly FunctionLayer[]): Promise<void> {
+    this.memo?.forget();
     this.s.update.run({ ...columnsOf(fields), id });
     if (layers) {
       this.setLayers(id, layers, fields.lastModified);
@@ -219,8 +226,11 @@ export class SqliteFunctions implements FunctionRepository {
   }
 
   async get(accountId: string, region: string, name: string): Promise<FunctionVersion | undefined> {
-    const row = this.s.get.get(accountId, region, name) as FunctionRow | undefined;
-    return row && toFunctionVersion(row, this.s.layers.all(row.id) as FunctionLayerRow[]);
+    const load = () => {
+      const row = this.s.get.get(accountId, region, name) as FunctionRow | undefined;
+      return row && toFunctionVersion(row, this.s.layers.all(row.id) as FunctionLayerRow[]);
+    };
+    return this.memo ? this.memo.get(`function\0${accountId}\0${region}\0${name}`, load) : load();
   }
 
   async list(accountId: string, region: string, after: string, limit: number): Promise<FunctionVersion[]> {
@@ -229,6 +239,7 @@ export class SqliteFunctions implements FunctionRepository {
   }
 
   async delete(id: number): Promise<void> {
+    this.memo?.forget();
     this.s.delete.run(id);
   }
 
@@ -237,6 +248,7 @@ export class SqliteFunctions implements FunctionRepository {
   }
 
   async publishVersion(id: number, fields: PublishedFields): Promise<FunctionVersion> {
+    this.memo?.forget();
     const { last_version: version } = this.s.nextVersion.get(id) as { last_version: number };
     const { version_id: versionId } = this.s.publish.get({
       id,
@@ -268,6 +280,7 @@ export class SqliteFunctions implements FunctionRepository {
   }
 
   async deleteVersion(id: number, version: number): Promise<boolean> {
+    this.memo?.forget();
     return this.s.deleteVersion.run(id, version).changes > 0;
   }
 

@@ -30,6 +30,7 @@ import { SqliteFunctionUrls } from "./function-urls.js";
 import { SqliteFunctionPolicies } from "./function-policies.js";
 import { SqliteLayers } from "./layers.js";
 import { SqliteOrganizations } from "./organizations.js";
+import { ReadMemo } from "./read-memo.js";
 
 /** fdatasync on a descriptor, in libuv's thread pool. */
 const fdatasyncAsync = promisify((fd: number, done: (err: NodeJS.ErrnoException | null) => void) =>
@@ -77,18 +78,21 @@ export class SqliteStorage implements Storage {
   private savepoints = 0;
   /** Set while a change's callback runs, so its own repository calls pass the gate. */
   private readonly inChange = new AsyncLocalStorage<true>();
+  /** What invokes read, kept between changes (`read-memo.ts`). */
+  private readonly memo: ReadMemo;
 
   constructor(
     private readonly db: Db,
     private readonly file: string,
   ) {
     syncAtCheckpointsOnly(db);
+    this.memo = new ReadMemo(db);
     const gate = () =>
       this.inChange.getStore() === undefined ? (this.batch ?? this.newestUnsynced) : undefined;
     this.layers = gated(new SqliteLayers(db), gate);
-    this.functions = gated(new SqliteFunctions(db), gate);
+    this.functions = gated(new SqliteFunctions(db, this.memo), gate);
     this.aliases = gated(new SqliteAliases(db), gate);
-    this.functionSettings = gated(new SqliteFunctionSettings(db), gate);
+    this.functionSettings = gated(new SqliteFunctionSettings(db, this.memo), gate);
     this.functionUrls = gated(new SqliteFunctionUrls(db), gate);
     this.functionPolicies = gated(new SqliteFunctionPolicies(db), gate);
     this.code = gated(new SqliteCode(db), gate);
@@ -106,6 +110,7 @@ export class SqliteStorage implements Storage {
     let release = () => {};
     this.lock = new Promise((resolve) => (release = resolve));
     await previous;
+    this.memo.forget();
     let batch = this.batch;
     if (batch === undefined) {
       this.db.exec("BEGIN IMMEDIATE");
