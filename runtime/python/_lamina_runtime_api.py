@@ -9,6 +9,7 @@ import sys
 from _lamina_json import to_json
 
 API_PREFIX = "/2018-06-01/runtime"
+NEXT_PATH = API_PREFIX + "/invocation/next"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 
 
@@ -45,10 +46,7 @@ class _Connection(object):
         self.sock = None
         self.buffer = b""
 
-    def request(self, method, path, body=None, headers=None):
-        if self.sock is None:
-            self.sock = socket.create_connection(self.address)
-            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def encode(self, method, path, body=None, headers=None):
         body = body or b""
         lines = ["{} {} HTTP/1.1".format(method, path), "Host: {}:{}".format(*self.address)]
         for name, value in (headers or {}).items():
@@ -56,9 +54,14 @@ class _Connection(object):
                 value = value.decode("latin-1")
             lines.append("{}: {}".format(name, value))
         lines.append("Content-Length: {}".format(len(body)))
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        # One write: head and body together, so no segment waits on a delayed ACK.
-        self.sock.sendall(head + body)
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+    def send(self, data):
+        if self.sock is None:
+            self.sock = socket.create_connection(self.address)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # One write: heads and bodies together, so no segment waits on a delayed ACK.
+        self.sock.sendall(data)
 
     def _fill(self):
         chunk = self.sock.recv(65536)
@@ -95,31 +98,47 @@ class RuntimeAPI(object):
     def __init__(self, address):
         self.connection = _Connection(address)
         self.user_agent = "lamina-python/%d.%d.%d" % tuple(sys.version_info[:3])
+        self.next_requested = False
 
-    def _request(self, method, path, body=None, headers=None):
+    def _request(self, method, path, body=None, headers=None, then_next=False):
+        """Sends a request and reads its response. With ``then_next``, ``GET /next`` follows in the same write
+        (pipelined), so the server reads both at once; ``next()`` then only reads its answer."""
         all_headers = {"User-Agent": self.user_agent}
         if headers:
             all_headers.update(headers)
         for attempt in (1, 2):
             try:
-                self.connection.request(method, API_PREFIX + path, body=body, headers=all_headers)
+                data = self.connection.encode(method, API_PREFIX + path, body, all_headers)
+                if then_next:
+                    data += self.connection.encode("GET", NEXT_PATH, None, {"User-Agent": self.user_agent})
+                self.connection.send(data)
+                self.next_requested = then_next
                 return self.connection.getresponse()
             except (ConnectionError, ValueError, IndexError, OSError) as e:
                 # A kept-alive connection the server closed: reconnect once.
                 self.connection.close()
+                self.next_requested = False
                 if attempt == 2:
                     raise RuntimeAPIError("{} {} failed: {!r}".format(method, path, e))
 
     def next(self):
-        response, body = self._request("GET", "/invocation/next")
+        response, body = None, b""
+        if self.next_requested:
+            self.next_requested = False
+            try:
+                response, body = self.connection.getresponse()
+            except (ConnectionError, ValueError, IndexError, OSError):
+                self.connection.close()
+        if response is None:
+            response, body = self._request("GET", "/invocation/next")
         if response.status != 200:
             raise RuntimeAPIError(
                 "GET /invocation/next answered {}: {!r}".format(response.status, body[:1000])
             )
         return response, body
 
-    def _post(self, path, payload, headers):
-        response, body = self._request("POST", path, payload, headers)
+    def _post(self, path, payload, headers, then_next=True):
+        response, body = self._request("POST", path, payload, headers, then_next)
         if response.status >= 500:
             # The platform reports a container error: the runtime must stop (section A6).
             raise RuntimeAPIError("POST {} answered {}: {!r}".format(path, response.status, body[:1000]))
@@ -140,7 +159,8 @@ class RuntimeAPI(object):
         return self._post("/invocation/{}/error".format(request_id), *self._error_request(body))
 
     def post_init_error(self, body):
-        return self._post("/init/error", *self._error_request(body))
+        # The runtime exits after an init error: nothing to ask for next.
+        return self._post("/init/error", *self._error_request(body), then_next=False)
 
     @staticmethod
     def _error_request(body):

@@ -65,6 +65,14 @@ export class RuntimeApi {
   private waiter: ServerResponse | undefined;
   private queued: Pending | undefined;
   private current: Pending | undefined;
+  /** Whether the current invocation's response or error is being read (its request id matched). */
+  private finishing = false;
+  /**
+   * A `/next` that arrived while the current invocation's response was still being read: lamina's Python client
+   * sends both in one write (pipelined), and Node hands over the second request before the first's body has
+   * ended. It waits for that response instead of being refused.
+   */
+  private nextAfterFinish: ServerResponse | undefined;
   private ready = false;
   private readonly gate: PeerGate;
   private refused = 0;
@@ -209,6 +217,10 @@ export class RuntimeApi {
   }
 
   private next(res: ServerResponse): void {
+    if (this.current && this.finishing && this.nextAfterFinish === undefined) {
+      this.nextAfterFinish = res;
+      return;
+    }
     if (this.current) {
       // §A6: exactly one response or error per invocation before the next `/next`.
       reply(res, 403, {
@@ -248,22 +260,38 @@ export class RuntimeApi {
       reply(res, 400, { errorMessage: "Invalid request ID", errorType: "InvalidRequestID" });
       return;
     }
-    const body = await readLimited(req, MAX_RESPONSE_BYTES);
+    this.finishing = true;
+    let body: Buffer | undefined;
+    try {
+      body = await readLimited(req, MAX_RESPONSE_BYTES);
+    } catch (err) {
+      // The connection broke mid-body: a `/next` sent behind it on that connection goes with it.
+      this.nextAfterFinish?.destroy();
+      this.nextAfterFinish = undefined;
+      throw err;
+    } finally {
+      this.finishing = false;
+    }
     this.current = undefined;
+    const pipelined = this.nextAfterFinish;
+    this.nextAfterFinish = undefined;
     if (body === undefined) {
       reply(res, 413, {
         errorMessage: `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
         errorType: "RequestEntityTooLarge",
       });
       current.resolve({ kind: "tooLarge" });
-      return;
+    } else {
+      reply(res, 202, { status: "OK" });
+      current.resolve(
+        isError
+          ? { kind: "error", body, errorType: errorTypeOf(req, "Function.Unknown") }
+          : { kind: "response", body },
+      );
     }
-    reply(res, 202, { status: "OK" });
-    current.resolve(
-      isError
-        ? { kind: "error", body, errorType: errorTypeOf(req, "Function.Unknown") }
-        : { kind: "response", body },
-    );
+    if (pipelined !== undefined && !pipelined.destroyed) {
+      this.next(pipelined);
+    }
   }
 }
 
