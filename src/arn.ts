@@ -118,6 +118,13 @@ export function parseFunctionName(value: string): FunctionNameParts | undefined 
 
 /** The `arn:aws:lambda:<region>::runtime:<hex>` AWS reports for a runtime; stable per runtime and region. */
 export function runtimeVersionArn(region: string, runtime: string): string {
-  const hex = createHash("sha256").update(`lamina:${runtime}`).digest("hex");
+  // Asked for every invocation's log: the hash is computed once per runtime.
+  let hex = runtimeHashes.get(runtime);
+  if (hex === undefined) {
+    hex = createHash("sha256").update(`lamina:${runtime}`).digest("hex");
+    runtimeHashes.set(runtime, hex);
+  }
   return `arn:${partitionOf(region)}:lambda:${region}::runtime:${hex}`;
 }
+
+const runtimeHashes = new Map<string, string>();
