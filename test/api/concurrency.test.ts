@@ -85,6 +85,17 @@ function expectThrottled(err: unknown): void {
   });
 }
 
+/** Invokes `name` synchronously and checks it is throttled. */
+async function expectInvokeThrottled(name: string): Promise<void> {
+  let caught: unknown;
+  try {
+    await invoke(client, name, { tag: "never" });
+  } catch (err) {
+    caught = err;
+  }
+  expectThrottled(caught);
+}
+
 describe("Put / Get / Delete (§8 #61–#65)", () => {
   it("Put 0 and 1 answer the value; Get shows it, GetFunction too; Delete → 204, then Get → {}", async () => {
     const name = await newFunction();
@@ -218,13 +229,7 @@ describe("enforcement at Invoke (§8 #66)", () => {
     const name = await newFunction();
     await put(name, 0);
     for (let i = 0; i < 2; i++) {
-      let caught: unknown;
-      try {
-        await invoke(client, name, { tag: "never" });
-      } catch (err) {
-        caught = err;
-      }
-      expectThrottled(caught);
+      await expectInvokeThrottled(name);
     }
     expect(readFunctionLog(lamina, A, name)).toBe("");
     // Deleting the reservation lets it run.
@@ -237,13 +242,7 @@ describe("enforcement at Invoke (§8 #66)", () => {
     const name = await newFunction();
     expect((await invoke(client, name, { tag: "first" })).payload).toBe('"done"');
     await put(name, 0);
-    let caught: unknown;
-    try {
-      await invoke(client, name, { tag: "never" });
-    } catch (err) {
-      caught = err;
-    }
-    expectThrottled(caught);
+    await expectInvokeThrottled(name);
     await client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: name }));
     expect((await invoke(client, name, { tag: "again" })).payload).toBe('"done"');
     const log = await pollFor(

@@ -18,31 +18,14 @@ const A = "123456789012";
 const lamina = await startTestServer();
 const client = lambdaClient(lamina.url, A);
 
-/** Every process's command line on this machine, as `ps -ef` would print it. */
-function commandLines(): string[] {
-  const out: string[] = [];
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    try {
-      out.push(readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " "));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
-/** The processes this test process started (lamina runs in it), with their command lines. */
-function ownChildren(): { pid: number; cmdline: string }[] {
-  const out: { pid: number; cmdline: string }[] = [];
+/** Every process on this machine: its id, its parent's, and its command line as `ps -ef` would print it. */
+function processes(): { pid: number; ppid: number; cmdline: string }[] {
+  const out: { pid: number; ppid: number; cmdline: string }[] = [];
   for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
     try {
       const ppid = Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1]);
-      if (ppid === process.pid) {
-        out.push({
-          pid: Number(pid),
-          cmdline: readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " "),
-        });
-      }
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      out.push({ pid: Number(pid), ppid, cmdline });
     } catch {
       // gone meanwhile
     }
@@ -50,18 +33,7 @@ function ownChildren(): { pid: number; cmdline: string }[] {
   return out;
 }
 
-/** Whether any process has `pid` as its parent. */
-function hasChildren(pid: number): boolean {
-  return readdirSync("/proc")
-    .filter((p) => /^\d+$/.test(p))
-    .some((p) => {
-      try {
-        return Number(readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]?.split(" ")[1]) === pid;
-      } catch {
-        return false;
-      }
-    });
-}
+const commandLines = () => processes().map((p) => p.cmdline);
 
 /** Changes the function's configuration, so that its next invoke is a cold start. */
 async function retire(name: string, tag: string): Promise<void> {
@@ -112,13 +84,16 @@ describe("cold starts from a spare bubblewrap (launcher.ts)", () => {
     expect(first.DB_PASSWORD).toBe(secret);
     const isSpare = (c: { cmdline: string }) =>
       c.cmdline.startsWith("bwrap --args 3 -- ") && c.cmdline.endsWith(" /var/runtime/bootstrap.py ");
+    // The processes this test process started (lamina runs in it).
+    const ownChildren = () => processes().filter((p) => p.ppid === process.pid);
     const spares = (await pollFor(ownChildren, (children) => children.some(isSpare))).filter(isSpare);
     expect(spares.length).toBeGreaterThan(0);
     await retire(name, "second");
     const second = JSON.parse((await invoke(client, name, {})).payload) as Record<string, string>;
     expect(second).toEqual(first);
     // A spare seen waiting now runs the environment (bubblewrap has started the runtime under it)...
-    expect(spares.some((s) => hasChildren(s.pid))).toBe(true);
+    const parents = new Set(processes().map((p) => p.ppid));
+    expect(spares.some((s) => parents.has(s.pid))).toBe(true);
     // ...and its options and variables came through a pipe, not its command line.
     expect(commandLines().filter((c) => c.includes(secret))).toEqual([]);
   });
