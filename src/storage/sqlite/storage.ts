@@ -74,7 +74,8 @@ export class SqliteStorage implements Storage {
   private syncing = false;
   private closed = false;
   private walFd: number | undefined;
-  private savepoints = 0;
+  /** The statements that shape transactions, prepared once (parsing them again for every change costs). */
+  private readonly tx: ReturnType<typeof transactionStatements>;
   /** Set while a change's callback runs, so its own repository calls pass the gate. */
   private readonly inChange = new AsyncLocalStorage<true>();
 
@@ -83,6 +84,7 @@ export class SqliteStorage implements Storage {
     private readonly file: string,
   ) {
     syncAtCheckpointsOnly(db);
+    this.tx = transactionStatements(db);
     const gate = () =>
       this.inChange.getStore() === undefined ? (this.batch ?? this.newestUnsynced) : undefined;
     this.layers = gated(new SqliteLayers(db), gate);
@@ -108,20 +110,20 @@ export class SqliteStorage implements Storage {
     await previous;
     let batch = this.batch;
     if (batch === undefined) {
-      this.db.exec("BEGIN IMMEDIATE");
+      this.tx.begin.run();
       batch = this.batch = newBatch();
       setImmediate(() => this.scheduleCommit());
     }
-    const savepoint = `change${++this.savepoints}`;
-    this.db.exec(`SAVEPOINT ${savepoint}`);
+    // One name serves every change: they run one at a time, each released or rolled back before the next.
+    this.tx.savepoint.run();
     let out: T;
     try {
       out = await this.inChange.run(true, fn);
-      this.db.exec(`RELEASE ${savepoint}`);
+      this.tx.release.run();
     } catch (err) {
       if (this.db.inTransaction) {
-        this.db.exec(`ROLLBACK TO ${savepoint}`);
-        this.db.exec(`RELEASE ${savepoint}`);
+        this.tx.rollbackTo.run();
+        this.tx.release.run();
       }
       throw err;
     } finally {
@@ -149,10 +151,10 @@ export class SqliteStorage implements Storage {
     }
     this.batch = undefined;
     try {
-      this.db.exec("COMMIT");
+      this.tx.commit.run();
     } catch (err) {
       if (this.db.inTransaction) {
-        this.db.exec("ROLLBACK");
+        this.tx.rollback.run();
       }
       batch.settle(err);
       return;
@@ -209,6 +211,17 @@ export class SqliteStorage implements Storage {
     }
     this.newestUnsynced = undefined;
   }
+}
+
+function transactionStatements(db: Db) {
+  return {
+    begin: db.prepare("BEGIN IMMEDIATE"),
+    savepoint: db.prepare("SAVEPOINT change"),
+    release: db.prepare("RELEASE change"),
+    rollbackTo: db.prepare("ROLLBACK TO change"),
+    commit: db.prepare("COMMIT"),
+    rollback: db.prepare("ROLLBACK"),
+  };
 }
 
 /**
