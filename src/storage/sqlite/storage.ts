@@ -7,7 +7,8 @@
  * first opens a physical transaction (`BEGIN IMMEDIATE`) and schedules its COMMIT for the end of this turn of the
  * event loop (`setImmediate`); each change runs inside it as a SAVEPOINT (undone alone when its callback fails).
  * The COMMIT itself only writes the WAL (`synchronous = NORMAL`); the fsync runs in libuv's thread pool
- * (`fdatasync` of the `-wal` file), and batches committed while one fsync runs share the next. A change is
+ * (`fdatasync` of the `-wal` file); while one fsync runs, the open batch waits for it to end before it commits, so
+ * the changes of that time share one COMMIT and the next fsync. A change is
  * acknowledged — its promise resolved — only after an fsync that started after its COMMIT has finished. If the
  * COMMIT fails, every change in it fails. (NORMAL keeps checkpoints safe: SQLite syncs the WAL before copying it
  * into the database and the database before the WAL is reused.)
@@ -72,6 +73,8 @@ export class SqliteStorage implements Storage {
   /** The batch whose durability readers wait for: the newest committed and not yet synced. */
   private newestUnsynced: Batch | undefined;
   private syncing = false;
+  /** The open batch waits for the running fsync to end before it commits (see `scheduleCommit`). */
+  private commitAfterSync = false;
   private closed = false;
   private walFd: number | undefined;
   /** The statements that shape transactions, prepared once (parsing them again for every change costs). */
@@ -133,15 +136,28 @@ export class SqliteStorage implements Storage {
     return out;
   }
 
-  /** Commits the open batch once the changes queued before it are done (they hold the lock in turn). */
+  /**
+   * Commits the open batch once the changes queued before it are done (they hold the lock in turn). While an
+   * fsync runs the batch stays open instead, taking in the changes that arrive meanwhile, and `syncWal` commits it
+   * when that fsync ends: its changes wait for the next fsync either way, and one COMMIT then writes each page
+   * they touched once, not once per turn of the event loop.
+   */
   private scheduleCommit(): void {
+    if (this.syncing) {
+      this.commitAfterSync = true;
+      return;
+    }
+    void this.commitInTurn();
+  }
+
+  /** Takes the lock behind the changes queued so far, then commits the open batch. */
+  private async commitInTurn(): Promise<void> {
     const previous = this.lock;
     let release = () => {};
     this.lock = new Promise((resolve) => (release = resolve));
-    void previous.then(() => {
-      this.commit();
-      release();
-    });
+    await previous;
+    this.commit();
+    release();
   }
 
   private commit(): void {
@@ -187,6 +203,11 @@ export class SqliteStorage implements Storage {
       }
       if (this.newestUnsynced === group.at(-1)) {
         this.newestUnsynced = undefined;
+      }
+      if (this.commitAfterSync) {
+        // The batch that waited for this fsync: committed now, synced by the next turn of this loop.
+        this.commitAfterSync = false;
+        await this.commitInTurn();
       }
     }
     this.syncing = false;
