@@ -26,7 +26,7 @@ import { decodeMarker, encodeMarker } from "../../util/marker.js";
 import { inspectZip } from "../code.js";
 import { chooseSource, type CodeSourceInput, type S3CodeFetcher } from "../code-source.js";
 import type { LayerService } from "../layers/service.js";
-import { assertLayersStored, checkUnzippedTotal, resolveLayers } from "./layer-resolution.js";
+import { checkUnzippedTotal, resolveLayers } from "./layer-resolution.js";
 import {
   FunctionResolver,
   qualifierKind,
@@ -219,8 +219,9 @@ export class FunctionService {
       const lastModified = lambdaTimestamp(this.clock());
       const revisionId = randomUUID();
       const fn = await this.storage.transaction(async () => {
-        // The layers resolve inside the transaction: what it reads is what it attaches, and (on SQLite) reads made
-        // in a change need not wait, as reads outside one do, for the group commit of other requests' changes.
+        // The layers resolve inside the transaction: what it reads is what it attaches (a layer version deleted by
+        // a concurrent request is either still there, its bytes kept with it, or already gone and refused), and (on
+        // SQLite) reads made in a change need not wait, as reads outside one do, for other requests' group commit.
         const layers = await resolveLayers(
           ctx,
           input.layers ?? [],
@@ -250,9 +251,6 @@ export class FunctionService {
         if (await this.store.get(ctx.accountId, ctx.region, name)) {
           throw new ResourceConflictException(FUNCTION_LOOKUP_MESSAGES.alreadyExists(name));
         }
-        // Every resolved layer's bytes are still stored (their row exists): a version resolved here cannot have
-        // been collected since, but the check is cheap and states the rule.
-        await assertLayersStored(this.code, layers);
         await this.code.register(stored);
         const latest = await this.store.insert(ctx.accountId, ctx.region, name, fields, layers);
         // §3.2 #10: the answer shows version 1, under the unqualified ARN.

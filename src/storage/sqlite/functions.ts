@@ -203,9 +203,7 @@ export class SqliteFunctions implements FunctionRepository {
     const columns = { ...columnsOf(fields), account_id: accountId, region, name };
     const { id } = this.s.insert.get(columns) as { id: number };
     // A new id holds no layers (a reused one lost its rows with its function): no snapshot to carry over.
-    layers.forEach((l, i) =>
-      this.s.addLayer.run(id, i, l.arn, l.sha256Hex, l.codeSize, fields.lastModified),
-    );
+    layers.forEach((l, i) => this.s.addLayer.run(id, i, l.arn, l.sha256Hex, l.codeSize, fields.lastModified));
     // The record is decoded from the columns just written, as `get` would decode them, without reading them back.
     return toFunctionVersion(
       { ...columns, id },
