@@ -452,7 +452,12 @@ export class FunctionService {
   }
 
   private emit(kind: ChangeKind, fn: FunctionVersion): void {
-    const arn = functionArn({ ...fn, partition: partitionOf(fn.region) });
+    const arn = functionArn({
+      partition: partitionOf(fn.region),
+      region: fn.region,
+      accountId: fn.accountId,
+      name: fn.name,
+    });
     const code =
       kind === "function-deleted"
         ? undefined
