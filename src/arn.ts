@@ -116,15 +116,15 @@ export function parseFunctionName(value: string): FunctionNameParts | undefined 
   return { partition: m[1], region: m[2], accountId: m[3], name: m[4], qualifier: m[5] };
 }
 
+/** The hash part of each runtime's version ARN, computed once per runtime name (every configuration shows it). */
+const RUNTIME_VERSION_IDS = new Map<string, string>();
+
 /** The `arn:aws:lambda:<region>::runtime:<hex>` AWS reports for a runtime; stable per runtime and region. */
 export function runtimeVersionArn(region: string, runtime: string): string {
-  // Asked for every invocation's log: the hash is computed once per runtime.
-  let hex = runtimeHashes.get(runtime);
+  let hex = RUNTIME_VERSION_IDS.get(runtime);
   if (hex === undefined) {
     hex = createHash("sha256").update(`lamina:${runtime}`).digest("hex");
-    runtimeHashes.set(runtime, hex);
+    RUNTIME_VERSION_IDS.set(runtime, hex);
   }
   return `arn:${partitionOf(region)}:lambda:${region}::runtime:${hex}`;
 }
-
-const runtimeHashes = new Map<string, string>();

@@ -29,6 +29,14 @@ export interface StringRule {
 
 const compiled = new Map<string, RegExp>();
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** A string's length as AWS counts it: characters (code points), not UTF-16 units. */
+function codePointLength(value: string): number {
+  // Without surrogates every unit is a character: no need to split the string (every member of every request).
+  return SURROGATE.test(value) ? [...value].length : value.length;
+}
+
 /** Whether `value` matches an AWS (Java-style, whole-string) pattern. */
 export function matchesPattern(value: string, pattern: string): boolean {
   let re = compiled.get(pattern);
@@ -71,8 +79,7 @@ export class Violations {
     if (value === undefined) {
       return;
     }
-    // AWS counts characters, not UTF-16 units.
-    const length = [...value].length;
+    const length = codePointLength(value);
     if (rule.max !== undefined && length > rule.max) {
       this.add(value, member, Constraint.maxLength(rule.max));
     }

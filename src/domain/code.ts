@@ -6,7 +6,7 @@ import { FOLDER_CODE_SHA256, folderOf } from "../util/code-folder.js";
 import { createHash } from "node:crypto";
 import { InvalidParameterValueException } from "../errors.js";
 import type { StoredCode } from "../storage/types.js";
-import { summarizeZip, ZipTooLargeError } from "../util/zip.js";
+import { summarizeZip, ZipTooLargeError, type ZipSummary } from "../util/zip.js";
 
 /** Lambda's limit on code plus layers, unzipped (`docs/reference/aws-layer-semantics.md` §5). */
 export const MAX_UNZIPPED_SIZE = 262_144_000;
@@ -26,27 +26,48 @@ export function codeSha256Of(sha256Hex: string): string {
   return Buffer.from(sha256Hex, "hex").toString("base64");
 }
 
+/** How many accepted zips' summaries are remembered (by SHA-256) so the same bytes are not inflated again. */
+const REMEMBERED_SUMMARIES = 256;
+/** Accepted zips' summaries by SHA-256 hex, oldest first: the check is a pure function of the bytes. */
+const summaries = new Map<string, ZipSummary>();
+
 /** Validates a zip as Lambda does and computes its hashes and sizes, storing nothing. */
 export async function inspectZip(zip: Buffer): Promise<StoredCode> {
   if (zip.length === 0) {
     throw new InvalidParameterValueException(ZIP_MESSAGES.empty);
   }
-  let summary;
-  try {
-    summary = await summarizeZip(zip, MAX_UNZIPPED_SIZE);
-  } catch (err) {
-    throw new InvalidParameterValueException(
-      err instanceof ZipTooLargeError ? ZIP_MESSAGES.tooLarge : ZIP_MESSAGES.notAZip,
-    );
-  }
-  if (summary.entries === 0) {
-    throw new InvalidParameterValueException(ZIP_MESSAGES.empty);
-  }
   const digest = createHash("sha256").update(zip).digest();
+  const sha256Hex = digest.toString("hex");
+  // The same bytes again (every CreateFunction of one zip) were accepted already: reading them through once more
+  // would find what it found then.
+  let summary = summaries.get(sha256Hex);
+  if (summary === undefined) {
+    try {
+      summary = await summarizeZip(zip, MAX_UNZIPPED_SIZE);
+    } catch (err) {
+      throw new InvalidParameterValueException(
+        err instanceof ZipTooLargeError ? ZIP_MESSAGES.tooLarge : ZIP_MESSAGES.notAZip,
+      );
+    }
+    if (summary.entries === 0) {
+      throw new InvalidParameterValueException(ZIP_MESSAGES.empty);
+    }
+    remember(sha256Hex, summary);
+  }
   return {
-    sha256Hex: digest.toString("hex"),
+    sha256Hex,
     codeSha256: digest.toString("base64"),
     codeSize: zip.length,
     unzippedSize: summary.unzippedSize,
   };
+}
+
+function remember(sha256Hex: string, summary: ZipSummary): void {
+  summaries.set(sha256Hex, summary);
+  if (summaries.size > REMEMBERED_SUMMARIES) {
+    const oldest = summaries.keys().next();
+    if (oldest.done !== true) {
+      summaries.delete(oldest.value);
+    }
+  }
 }

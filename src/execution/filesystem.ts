@@ -54,6 +54,8 @@ export interface CodeCacheOptions {
   readonly mounts?: boolean;
 }
 
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
+
 /** Layer path lists kept in memory at most (each a few MB for the largest layers). */
 const PATHS_KEPT = 64;
 
@@ -71,6 +73,7 @@ export class CodeCache {
   /** The mounts each plan resolved to (symlinks read), so a cold start reads nothing again; cleared with plans. */
   private readonly mounts = new Map<string, OptMount[]>();
   private readonly tmpDir: string;
+  private readonly codeDir: string;
   /** Zips unpacked since start-up: tests count them to see no zip is unpacked twice. */
   extractions = 0;
 
@@ -80,6 +83,7 @@ export class CodeCache {
     private readonly opts: CodeCacheOptions = {},
   ) {
     this.tmpDir = join(root, "tmp");
+    this.codeDir = join(root, "code");
   }
 
   /** Removes half-built trees a crash left behind and learns what the cache holds; call before serving. */
@@ -379,7 +383,9 @@ export class CodeCache {
   }
 
   private codePath(sha256Hex: string): string {
-    return join(this.root, "code", sha256Hex);
+    // A hex digest needs no normalizing: appended to the normalized folder it is what join() would give (every
+    // change's code is looked up here, six times for a CreateFunction with five layers).
+    return HEX_SHA256.test(sha256Hex) ? `${this.codeDir}/${sha256Hex}` : join(this.codeDir, sha256Hex);
   }
 
   /** Takes an entry out of its final name at once (an invoke then rebuilds it), then deletes it. */

@@ -51,7 +51,10 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
           endpoint: options.s3Endpoint,
           cacheDir: join(options.dataDir, "s3-cache"),
         });
-  const blobs: BlobStore = s3 ?? new LocalBlobStore(join(options.dataDir, "blobs"), options.minFreeSpace);
+  const blobs: BlobStore =
+    s3 ??
+    // With SQLite this process is the only one deleting blobs; with PostgreSQL others sharing the folder may be.
+    new LocalBlobStore(join(options.dataDir, "blobs"), options.minFreeSpace, pg === undefined);
   return {
     storage,
     blobs,

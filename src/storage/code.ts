@@ -74,10 +74,16 @@ export class CodeStore {
   /**
    * Ends the pin taken by `ingest`. When the referencing transaction never committed (the request failed after
    * the upload was stored) and nothing else holds the bytes, the blob goes at once rather than at the next start.
+   * `registered`: that transaction committed the blob's row (`register`), which no collection here removes while
+   * the hash is pinned, so there is nothing to look up (nor to wait for: a read outside a change waits for the
+   * group commit of whatever other requests are writing).
    */
-  async release(code: StoredCode): Promise<void> {
+  async release(code: StoredCode, registered = false): Promise<void> {
     this.unpin(code.sha256Hex);
     await this.dropHold(code.sha256Hex);
+    if (registered) {
+      return;
+    }
     if (!this.pinned.has(code.sha256Hex) && !(await this.rows.known(code.sha256Hex))) {
       await this.remove(code.sha256Hex);
     }

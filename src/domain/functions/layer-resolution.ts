@@ -106,16 +106,3 @@ export async function checkUnzippedTotal(
     throw new InvalidParameterValueException(LAYER_ATTACH_MESSAGES.tooLarge(total));
   }
 }
-
-/**
- * Inside the attaching transaction: every resolved layer's bytes are still stored (their row exists). A version
- * deleted since it was resolved still attaches while its bytes are kept (the snapshot rule); once they are
- * collected it is refused as missing.
- */
-export async function assertLayersStored(code: CodeStore, layers: readonly FunctionLayer[]): Promise<void> {
-  for (const layer of layers) {
-    if (!(await code.known(layer.sha256Hex))) {
-      throw new InvalidParameterValueException(LAYER_MESSAGES.versionNotFound(layer.arn));
-    }
-  }
-}

@@ -26,7 +26,7 @@ import { decodeMarker, encodeMarker } from "../../util/marker.js";
 import { inspectZip } from "../code.js";
 import { chooseSource, type CodeSourceInput, type S3CodeFetcher } from "../code-source.js";
 import type { LayerService } from "../layers/service.js";
-import { assertLayersStored, checkUnzippedTotal, resolveLayers } from "./layer-resolution.js";
+import { checkUnzippedTotal, resolveLayers } from "./layer-resolution.js";
 import {
   FunctionResolver,
   qualifierKind,
@@ -214,49 +214,53 @@ export class FunctionService {
       throw new ResourceConflictException(FUNCTION_LOOKUP_MESSAGES.alreadyExists(name));
     }
     const stored = await this.readCode(ctx, input.code, false);
+    let committed = false;
     try {
-      const layers = await resolveLayers(
-        ctx,
-        input.layers ?? [],
-        this.layers,
-        this.code,
-        stored.unzippedSize,
-      );
-      const fields: FunctionFields = {
-        runtime: input.runtime,
-        handler: input.handler,
-        role: input.role,
-        description: input.description ?? "",
-        timeout: input.timeout ?? 3,
-        memorySize: input.memorySize ?? 128,
-        environment: input.environment,
-        architectures: input.architectures ?? ["x86_64"],
-        tracingMode: input.tracingMode ?? "PassThrough",
-        ephemeralStorage: input.ephemeralStorage ?? 512,
-        loggingConfig: { ...defaultLoggingConfig(name), ...input.loggingConfig },
-        sha256Hex: stored.sha256Hex,
-        codeSize: stored.codeSize,
-        lastModified: lambdaTimestamp(this.clock()),
-        revisionId: randomUUID(),
-        tags: input.tags,
-      };
+      const lastModified = lambdaTimestamp(this.clock());
+      const revisionId = randomUUID();
       const fn = await this.storage.transaction(async () => {
+        // The layers resolve inside the transaction: what it reads is what it attaches (a layer version deleted by
+        // a concurrent request is either still there, its bytes kept with it, or already gone and refused), and (on
+        // SQLite) reads made in a change need not wait, as reads outside one do, for other requests' group commit.
+        const layers = await resolveLayers(
+          ctx,
+          input.layers ?? [],
+          this.layers,
+          this.code,
+          stored.unzippedSize,
+        );
+        const fields: FunctionFields = {
+          runtime: input.runtime,
+          handler: input.handler,
+          role: input.role,
+          description: input.description ?? "",
+          timeout: input.timeout ?? 3,
+          memorySize: input.memorySize ?? 128,
+          environment: input.environment,
+          architectures: input.architectures ?? ["x86_64"],
+          tracingMode: input.tracingMode ?? "PassThrough",
+          ephemeralStorage: input.ephemeralStorage ?? 512,
+          loggingConfig: { ...defaultLoggingConfig(name), ...input.loggingConfig },
+          sha256Hex: stored.sha256Hex,
+          codeSize: stored.codeSize,
+          lastModified,
+          revisionId,
+          tags: input.tags,
+        };
         // Checked again inside the transaction: a concurrent create of the same name may have won meanwhile.
         if (await this.store.get(ctx.accountId, ctx.region, name)) {
           throw new ResourceConflictException(FUNCTION_LOOKUP_MESSAGES.alreadyExists(name));
         }
-        // Checked again inside the transaction: a layer version deleted and collected by a concurrent request since
-        // it was resolved is refused, never attached as a reference to bytes that are gone.
-        await assertLayersStored(this.code, layers);
         await this.code.register(stored);
         const latest = await this.store.insert(ctx.accountId, ctx.region, name, fields, layers);
         // §3.2 #10: the answer shows version 1, under the unqualified ARN.
         return input.publish ? publishLatest(this.storage, latest, undefined, fields.lastModified) : latest;
       });
+      committed = true;
       this.emit("function-created", fn);
       return { fn };
     } finally {
-      await this.code.release(stored);
+      await this.code.release(stored, committed);
     }
   }
 
@@ -448,7 +452,12 @@ export class FunctionService {
   }
 
   private emit(kind: ChangeKind, fn: FunctionVersion): void {
-    const arn = functionArn({ ...fn, partition: partitionOf(fn.region) });
+    const arn = functionArn({
+      partition: partitionOf(fn.region),
+      region: fn.region,
+      accountId: fn.accountId,
+      name: fn.name,
+    });
     const code =
       kind === "function-deleted"
         ? undefined

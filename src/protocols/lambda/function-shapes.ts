@@ -51,64 +51,61 @@ export function arnOf(fn: FunctionVersion, qualifier?: string): string {
   );
 }
 
-/** FunctionConfiguration as AWS shows it at the given moment. */
+/** The state members of each moment but "listed", in the model's order (§10). */
+const STATE_MEMBERS: Record<Exclude<ConfigurationView, "listed">, Partial<FunctionConfigurationWire>> = {
+  created: { State: "Pending", StateReason: "The function is being created.", StateReasonCode: "Creating" },
+  updated: {
+    State: "Active",
+    LastUpdateStatus: "InProgress",
+    // sic: AWS says "being created" on updates too (§10).
+    LastUpdateStatusReason: "The function is being created.",
+    LastUpdateStatusReasonCode: "Creating",
+  },
+  read: { State: "Active", LastUpdateStatus: "Successful" },
+};
+
+/**
+ * FunctionConfiguration as AWS shows it at the given moment. Members are added one by one in the model's order
+ * (the state members after Layers), so the object is built once, in its final order.
+ */
 export function toConfigurationWire(
   fn: FunctionVersion,
   view: ConfigurationView,
   qualifier?: string,
 ): FunctionConfigurationWire {
-  const out: FunctionConfigurationWire = {
-    FunctionName: fn.name,
-    FunctionArn: arnOf(fn, qualifier),
-    ...(fn.runtime !== undefined && { Runtime: fn.runtime }),
-    Role: fn.role,
-    ...(fn.handler !== undefined && { Handler: fn.handler }),
-    CodeSize: fn.codeSize,
-    Description: fn.description,
-    Timeout: fn.timeout,
-    MemorySize: fn.memorySize,
-    LastModified: fn.lastModified,
-    CodeSha256: codeSha256Of(fn.sha256Hex),
-    Version: fn.qualifier,
-    ...(fn.environment !== undefined && { Environment: { Variables: { ...fn.environment } } }),
-    TracingConfig: { Mode: fn.tracingMode },
-    RevisionId: fn.revisionId,
-    ...(fn.layers.length > 0 && { Layers: fn.layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize })) }),
-    PackageType: "Zip",
-    Architectures: [...fn.architectures],
-    EphemeralStorage: { Size: fn.ephemeralStorage },
-    SnapStart: { ApplyOn: "None", OptimizationStatus: "Off" },
-    ...(view !== "listed" &&
-      fn.runtime !== undefined && {
-        RuntimeVersionConfig: { RuntimeVersionArn: runtimeVersionArn(fn.region, fn.runtime) },
-      }),
-    LoggingConfig: { ...fn.loggingConfig },
-  };
-  return withState(out, view);
-}
-
-/** Inserts the state members where the model puts them (after Layers). */
-function withState(config: FunctionConfigurationWire, view: ConfigurationView): FunctionConfigurationWire {
-  if (view === "listed") {
-    return config;
+  const out = { FunctionName: fn.name, FunctionArn: arnOf(fn, qualifier) } as FunctionConfigurationWire;
+  if (fn.runtime !== undefined) {
+    out.Runtime = fn.runtime;
   }
-  const state: Partial<FunctionConfigurationWire> =
-    view === "created"
-      ? { State: "Pending", StateReason: "The function is being created.", StateReasonCode: "Creating" }
-      : view === "updated"
-        ? {
-            State: "Active",
-            LastUpdateStatus: "InProgress",
-            // sic: AWS says "being created" on updates too (§10).
-            LastUpdateStatusReason: "The function is being created.",
-            LastUpdateStatusReasonCode: "Creating",
-          }
-        : { State: "Active", LastUpdateStatus: "Successful" };
-  const entries = Object.entries(config);
-  const at = entries.findIndex(([k]) => k === "PackageType");
-  return Object.fromEntries([
-    ...entries.slice(0, at),
-    ...Object.entries(state),
-    ...entries.slice(at),
-  ]) as unknown as FunctionConfigurationWire;
+  out.Role = fn.role;
+  if (fn.handler !== undefined) {
+    out.Handler = fn.handler;
+  }
+  out.CodeSize = fn.codeSize;
+  out.Description = fn.description;
+  out.Timeout = fn.timeout;
+  out.MemorySize = fn.memorySize;
+  out.LastModified = fn.lastModified;
+  out.CodeSha256 = codeSha256Of(fn.sha256Hex);
+  out.Version = fn.qualifier;
+  if (fn.environment !== undefined) {
+    out.Environment = { Variables: { ...fn.environment } };
+  }
+  out.TracingConfig = { Mode: fn.tracingMode };
+  out.RevisionId = fn.revisionId;
+  if (fn.layers.length > 0) {
+    out.Layers = fn.layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize }));
+  }
+  if (view !== "listed") {
+    Object.assign(out, STATE_MEMBERS[view]);
+  }
+  out.PackageType = "Zip";
+  out.Architectures = [...fn.architectures];
+  out.EphemeralStorage = { Size: fn.ephemeralStorage };
+  out.SnapStart = { ApplyOn: "None", OptimizationStatus: "Off" };
+  if (view !== "listed" && fn.runtime !== undefined) {
+    out.RuntimeVersionConfig = { RuntimeVersionArn: runtimeVersionArn(fn.region, fn.runtime) };
+  }
+  out.LoggingConfig = { ...fn.loggingConfig };
+  return out;
 }

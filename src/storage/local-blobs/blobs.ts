@@ -15,12 +15,22 @@ import type { BlobStore } from "../types.js";
 /** Stores and serves zip bytes by their SHA-256 in a local directory. */
 export class LocalBlobStore implements BlobStore {
   private readonly tmpDir: string;
+  /**
+   * Hashes whose file this store has written or found, and not deleted since: a second upload of the same bytes
+   * (every CreateFunction of one zip) then needs no stat. Kept only when this process alone deletes the files.
+   */
+  private readonly present: Set<string> | undefined;
 
-  /** `minFreeBytes`: uploads that would leave less than this free on the disk are refused (`--min-free-space`). */
+  /**
+   * `minFreeBytes`: uploads that would leave less than this free on the disk are refused (`--min-free-space`).
+   * `soleOwner`: no other process deletes from `dir` (the SQLite backend), so what is stored can be remembered.
+   */
   constructor(
     private readonly dir: string,
     private readonly minFreeBytes = 0,
+    soleOwner = false,
   ) {
+    this.present = soleOwner ? new Set() : undefined;
     this.tmpDir = join(dir, "tmp");
     mkdirSync(this.tmpDir, { recursive: true });
   }
@@ -39,8 +49,12 @@ export class LocalBlobStore implements BlobStore {
    * unpins it once the referencing row has committed (or failed), so a concurrent collection cannot remove it.
    */
   async put(sha256Hex: string, bytes: Uint8Array): Promise<void> {
+    if (this.present?.has(sha256Hex) === true) {
+      return;
+    }
     const target = this.path(sha256Hex);
     if (await exists(target)) {
+      this.present?.add(sha256Hex);
       return;
     }
     // 0 turns the reserve off: the write itself then meets a full disk, which answers a 500 of its own.
@@ -66,6 +80,7 @@ export class LocalBlobStore implements BlobStore {
     mkdirSync(shard, { recursive: true });
     await rename(tmp, target);
     await fsyncDir(shard);
+    this.present?.add(sha256Hex);
   }
 
   /** A stream of the blob's bytes. */
@@ -85,6 +100,7 @@ export class LocalBlobStore implements BlobStore {
 
   /** Removes the file of a blob that is no longer referenced; unlinked before this returns its promise. */
   async delete(sha256Hex: string): Promise<void> {
+    this.present?.delete(sha256Hex);
     rmSync(this.path(sha256Hex), { force: true });
   }
 
@@ -105,6 +121,7 @@ export class LocalBlobStore implements BlobStore {
       }
       for (const name of readdirSync(join(this.dir, shard))) {
         if (!isReferenced(name)) {
+          this.present?.delete(name);
           rmSync(join(this.dir, shard, name), { force: true });
           orphans++;
         }

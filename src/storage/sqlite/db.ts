@@ -18,6 +18,10 @@ export function openDatabase(file: string, migrations: readonly Migration[] = MI
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
+  // Each change runs in a SAVEPOINT (storage.ts), whose undo copies of the pages it touches would otherwise go
+  // to a temporary file once they pass 64 KiB: memory keeps a CreateFunction's savepoint off the file system.
+  // The durable state is the WAL alone; the temporary store only ever holds what a rollback would need.
+  db.pragma("temp_store = MEMORY");
   migrate(db, migrations);
   return db;
 }

@@ -206,15 +206,15 @@ export class SqliteFunctions implements FunctionRepository {
     layers: readonly FunctionLayer[],
   ): Promise<FunctionVersion> {
     this.memo?.forget();
-    const { id } = this.s.insert.get({ ...columnsOf(fields), account_id: accountId, region, name }) as {
-      id: number;
-    };
-    this.setLayers(id, layers, fields.lastModified);
-    const created = await this.get(accountId, region, name);
-    if (!created) {
-      throw new Error(`function ${name} vanished inside its transaction`);
-    }
-    return created;
+    const columns = { ...columnsOf(fields), account_id: accountId, region, name };
+    const { id } = this.s.insert.get(columns) as { id: number };
+    // A new id holds no layers (a reused one lost its rows with its function): no snapshot to carry over.
+    layers.forEach((l, i) => this.s.addLayer.run(id, i, l.arn, l.sha256Hex, l.codeSize, fields.lastModified));
+    // The record is decoded from the columns just written, as `get` would decode them, without reading them back.
+    return toFunctionVersion(
+      { ...columns, id },
+      layers.map((l) => ({ arn: l.arn, code_sha256: l.sha256Hex, code_size: l.codeSize })),
+    );
   }
 
   async update(id: number, fields: FunctionFields, layers?: readonly FunctionLayer[]): Promise<void> {

@@ -7,7 +7,8 @@
  * first opens a physical transaction (`BEGIN IMMEDIATE`) and schedules its COMMIT for the end of this turn of the
  * event loop (`setImmediate`); each change runs inside it as a SAVEPOINT (undone alone when its callback fails).
  * The COMMIT itself only writes the WAL (`synchronous = NORMAL`); the fsync runs in libuv's thread pool
- * (`fdatasync` of the `-wal` file), and batches committed while one fsync runs share the next. A change is
+ * (`fdatasync` of the `-wal` file); while one fsync runs, the open batch waits for it to end before it commits, so
+ * the changes of that time share one COMMIT and the next fsync. A change is
  * acknowledged — its promise resolved — only after an fsync that started after its COMMIT has finished. If the
  * COMMIT fails, every change in it fails. (NORMAL keeps checkpoints safe: SQLite syncs the WAL before copying it
  * into the database and the database before the WAL is reused.)
@@ -73,9 +74,12 @@ export class SqliteStorage implements Storage {
   /** The batch whose durability readers wait for: the newest committed and not yet synced. */
   private newestUnsynced: Batch | undefined;
   private syncing = false;
+  /** The open batch waits for the running fsync to end before it commits (see `scheduleCommit`). */
+  private commitAfterSync = false;
   private closed = false;
   private walFd: number | undefined;
-  private savepoints = 0;
+  /** The statements that shape transactions, prepared once (parsing them again for every change costs). */
+  private readonly tx: ReturnType<typeof transactionStatements>;
   /** Set while a change's callback runs, so its own repository calls pass the gate. */
   private readonly inChange = new AsyncLocalStorage<true>();
   /** What invokes read, kept between changes (`read-memo.ts`). */
@@ -87,6 +91,7 @@ export class SqliteStorage implements Storage {
   ) {
     syncAtCheckpointsOnly(db);
     this.memo = new ReadMemo(db);
+    this.tx = transactionStatements(db);
     const gate = () =>
       this.inChange.getStore() === undefined ? (this.batch ?? this.newestUnsynced) : undefined;
     this.layers = gated(new SqliteLayers(db), gate);
@@ -113,20 +118,20 @@ export class SqliteStorage implements Storage {
     this.memo.forget();
     let batch = this.batch;
     if (batch === undefined) {
-      this.db.exec("BEGIN IMMEDIATE");
+      this.tx.begin.run();
       batch = this.batch = newBatch();
       setImmediate(() => this.scheduleCommit());
     }
-    const savepoint = `change${++this.savepoints}`;
-    this.db.exec(`SAVEPOINT ${savepoint}`);
+    // One name serves every change: they run one at a time, each released or rolled back before the next.
+    this.tx.savepoint.run();
     let out: T;
     try {
       out = await this.inChange.run(true, fn);
-      this.db.exec(`RELEASE ${savepoint}`);
+      this.tx.release.run();
     } catch (err) {
       if (this.db.inTransaction) {
-        this.db.exec(`ROLLBACK TO ${savepoint}`);
-        this.db.exec(`RELEASE ${savepoint}`);
+        this.tx.rollbackTo.run();
+        this.tx.release.run();
       }
       throw err;
     } finally {
@@ -136,15 +141,28 @@ export class SqliteStorage implements Storage {
     return out;
   }
 
-  /** Commits the open batch once the changes queued before it are done (they hold the lock in turn). */
+  /**
+   * Commits the open batch once the changes queued before it are done (they hold the lock in turn). While an
+   * fsync runs the batch stays open instead, taking in the changes that arrive meanwhile, and `syncWal` commits it
+   * when that fsync ends: its changes wait for the next fsync either way, and one COMMIT then writes each page
+   * they touched once, not once per turn of the event loop.
+   */
   private scheduleCommit(): void {
+    if (this.syncing) {
+      this.commitAfterSync = true;
+      return;
+    }
+    void this.commitInTurn();
+  }
+
+  /** Takes the lock behind the changes queued so far, then commits the open batch. */
+  private async commitInTurn(): Promise<void> {
     const previous = this.lock;
     let release = () => {};
     this.lock = new Promise((resolve) => (release = resolve));
-    void previous.then(() => {
-      this.commit();
-      release();
-    });
+    await previous;
+    this.commit();
+    release();
   }
 
   private commit(): void {
@@ -154,10 +172,10 @@ export class SqliteStorage implements Storage {
     }
     this.batch = undefined;
     try {
-      this.db.exec("COMMIT");
+      this.tx.commit.run();
     } catch (err) {
       if (this.db.inTransaction) {
-        this.db.exec("ROLLBACK");
+        this.tx.rollback.run();
       }
       batch.settle(err);
       return;
@@ -191,6 +209,11 @@ export class SqliteStorage implements Storage {
       if (this.newestUnsynced === group.at(-1)) {
         this.newestUnsynced = undefined;
       }
+      if (this.commitAfterSync) {
+        // The batch that waited for this fsync: committed now, synced by the next turn of this loop.
+        this.commitAfterSync = false;
+        await this.commitInTurn();
+      }
     }
     this.syncing = false;
   }
@@ -214,6 +237,17 @@ export class SqliteStorage implements Storage {
     }
     this.newestUnsynced = undefined;
   }
+}
+
+function transactionStatements(db: Db) {
+  return {
+    begin: db.prepare("BEGIN IMMEDIATE"),
+    savepoint: db.prepare("SAVEPOINT change"),
+    release: db.prepare("RELEASE change"),
+    rollbackTo: db.prepare("ROLLBACK TO change"),
+    commit: db.prepare("COMMIT"),
+    rollback: db.prepare("ROLLBACK"),
+  };
 }
 
 /**
