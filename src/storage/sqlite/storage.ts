@@ -161,8 +161,11 @@ export class SqliteStorage implements Storage {
     let release = () => {};
     this.lock = new Promise((resolve) => (release = resolve));
     await previous;
-    this.commit();
-    release();
+    try {
+      this.commit();
+    } finally {
+      release();
+    }
   }
 
   private commit(): void {
@@ -174,10 +177,14 @@ export class SqliteStorage implements Storage {
     try {
       this.tx.commit.run();
     } catch (err) {
-      if (this.db.inTransaction) {
-        this.tx.rollback.run();
+      try {
+        if (this.db.inTransaction) {
+          this.tx.rollback.run();
+        }
+      } finally {
+        // Whatever the rollback did, the batch's changes hear of the failure (and syncWal goes on).
+        batch.settle(err);
       }
-      batch.settle(err);
       return;
     }
     this.unsynced.push(batch);
@@ -212,7 +219,8 @@ export class SqliteStorage implements Storage {
       if (this.commitAfterSync) {
         // The batch that waited for this fsync: committed now, synced by the next turn of this loop.
         this.commitAfterSync = false;
-        await this.commitInTurn();
+        // A failed COMMIT failed its batch's changes already; this loop goes on for the batches after it.
+        await this.commitInTurn().catch(() => undefined);
       }
     }
     this.syncing = false;
