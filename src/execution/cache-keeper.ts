@@ -67,7 +67,8 @@ export class CacheKeeper {
     if (code && PREPARES.has(event.kind)) {
       this.preparing = this.preparing.then(() => this.prepare([code.sha256Hex], code.layers));
     }
-    if (SWEEPS.has(event.kind)) {
+    // A function that changed only its configuration (or tags) let go of nothing: no sweep reads every reference.
+    if (SWEEPS.has(event.kind) && (event.kind !== "function-updated" || event.released === true)) {
       this.scheduleSweep();
     }
   }

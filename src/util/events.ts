@@ -35,6 +35,12 @@ export interface ChangeEvent {
    * then its layers' in order), so the extraction cache can unpack it without re-reading every reference.
    */
   readonly code?: { readonly sha256Hex: string; readonly layers?: readonly string[] };
+  /**
+   * For `function-updated`: whether the change let go of code or layers the function ran on before (so a sweep
+   * may free them). A configuration, tag or policy change does not, and sweeping after it would read every
+   * reference for nothing.
+   */
+  readonly released?: boolean;
 }
 
 /** A listener; it must not throw (a throwing one is dropped from the call, never from the bus). */

@@ -348,13 +348,13 @@ export class FunctionService {
         },
         layers,
       );
-      return this.mustGet(ctx, before.name);
+      return { before, after: await this.mustGet(ctx, before.name) };
     });
     // After the commit: files go only once no committed row needs them.
     await this.code.collect();
-    this.changed(fn);
-    this.emit("function-updated", fn);
-    return { fn };
+    this.changed(fn.after);
+    this.emit("function-updated", fn.after, fn.before);
+    return { fn: fn.after };
   }
 
   /** UpdateFunctionCode: new code (or, with DryRun, only its checks). */
@@ -396,7 +396,7 @@ export class FunctionService {
       await this.code.collect();
       if (!update.dryRun) {
         this.changed(fn.latest);
-        this.emit("function-updated", fn.latest);
+        this.emit("function-updated", fn.latest, before);
       }
       return fn.published ? { fn: fn.published, qualifier: fn.published.qualifier } : { fn: fn.latest };
     } finally {
@@ -451,7 +451,7 @@ export class FunctionService {
     this.emit("function-deleted", fn);
   }
 
-  private emit(kind: ChangeKind, fn: FunctionVersion): void {
+  private emit(kind: ChangeKind, fn: FunctionVersion, before?: FunctionVersion): void {
     const arn = functionArn({
       partition: partitionOf(fn.region),
       region: fn.region,
@@ -462,7 +462,18 @@ export class FunctionService {
       kind === "function-deleted"
         ? undefined
         : { sha256Hex: fn.sha256Hex, layers: fn.layers.map((l) => l.sha256Hex) };
-    this.events?.emit({ kind, arn, accountId: fn.accountId, region: fn.region, ...(code && { code }) });
+    const released =
+      before !== undefined &&
+      (before.sha256Hex !== fn.sha256Hex ||
+        before.layers.map((l) => l.sha256Hex).join(",") !== fn.layers.map((l) => l.sha256Hex).join(","));
+    this.events?.emit({
+      kind,
+      arn,
+      accountId: fn.accountId,
+      region: fn.region,
+      ...(code && { code }),
+      ...(released && { released }),
+    });
   }
 
   private checkRevision(fn: FunctionVersion, revisionId: string | undefined): void {
