@@ -107,13 +107,14 @@ export class RuntimeCatalog {
     const python = /^python(3\.\d+)$/.exec(runtime)?.[1];
     if (python) {
       const choice = await this.choose(runtime, "python", python);
-      const executable = choice.interpreter.executable;
+      // The compiled copy only inside a sandbox: without one, paths.runtime (in the arguments) is the shipped
+      // folder itself.
+      const clientDir =
+        paths.runtime === SANDBOX_RUNTIME_DIR && this.bytecode
+          ? this.bytecode.folderFor(choice.interpreter.executable)
+          : runtimeClientDir(runtime);
       return {
-        ...pythonSpec(runtime, choice.interpreter, paths),
-        // Only inside a sandbox: without one, paths.runtime (in the arguments) is the shipped folder itself.
-        ...(paths.runtime === SANDBOX_RUNTIME_DIR && this.bytecode
-          ? { runtimeDir: this.bytecode.folderFor(executable) }
-          : {}),
+        ...pythonSpec(runtime, choice.interpreter, paths, clientDir),
         runsOn: this.runsOn(runtime, "python", python, choice),
       };
     }
@@ -197,13 +198,18 @@ export class RuntimeCatalog {
   }
 }
 
-function pythonSpec(runtime: string, interpreter: Interpreter, paths: EnvironmentPaths): LaunchSpec {
+function pythonSpec(
+  runtime: string,
+  interpreter: Interpreter,
+  paths: EnvironmentPaths,
+  runtimeDir: string | undefined,
+): LaunchSpec {
   return {
     command: interpreter.executable,
     // -s -S: the host interpreter's own site-packages are not part of a Lambda environment.
     args: ["-u", "-s", "-S", `${paths.runtime}/bootstrap.py`],
     env: { AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}` },
-    runtimeDir: runtimeClientDir(runtime),
+    runtimeDir,
     binds: outsideUsr(interpreter.prefix),
   };
 }

@@ -458,14 +458,12 @@ export class FunctionService {
       accountId: fn.accountId,
       name: fn.name,
     });
-    const code =
-      kind === "function-deleted"
-        ? undefined
-        : { sha256Hex: fn.sha256Hex, layers: fn.layers.map((l) => l.sha256Hex) };
+    const layers = fn.layers.map((l) => l.sha256Hex);
+    const code = kind === "function-deleted" ? undefined : { sha256Hex: fn.sha256Hex, layers };
     const released =
       before !== undefined &&
       (before.sha256Hex !== fn.sha256Hex ||
-        before.layers.map((l) => l.sha256Hex).join(",") !== fn.layers.map((l) => l.sha256Hex).join(","));
+        before.layers.map((l) => l.sha256Hex).join(",") !== layers.join(","));
     this.events?.emit({
       kind,
       arn,
