@@ -2,7 +2,8 @@
  * Cold starts against their floors, in the same run: a Node.js function's cold start against bubblewrap starting
  * `node -e "require('http')"` (target ≤ 1.3×), and the Python function's against bubblewrap starting the same
  * Python with `import socket, json` (target ≤ 1.1×). The floor is the process alone: what any sandboxed runtime
- * pays before it can say hello; the cold start adds the Runtime API round trips and lamina's own work.
+ * pays before it can say hello; the cold start adds the Runtime API round trips and lamina's own work. lamina's
+ * Python client needs neither module, so the Python row also notes the bare interpreter (`-c pass`) beside it.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, realpathSync } from "node:fs";
@@ -126,6 +127,15 @@ export const coldFloor: Scenario = {
         const ratio = Math.round((row.lamina.p50Ms / row.floor.p50Ms) * 100) / 100;
         checkValue(row, "cold p50 / floor p50", ratio, "≤", bound, "×");
         row.notes.push(`cold p50 ${row.lamina.p50Ms} ms, floor p50 ${row.floor.p50Ms} ms: ${ratio}×`);
+        if (id === "cold-python") {
+          // lamina's runtime client imports neither socket nor json (runtime/python/_lamina_json.py), so it can
+          // start under this floor; the interpreter doing nothing at all is the honest bottom, said beside it.
+          const bare = measureOf(floor([argv[0] ?? "", "-s", "-S", "-c", "pass"], n));
+          const toBare = Math.round((row.lamina.p50Ms / bare.p50Ms) * 100) / 100;
+          row.notes.push(
+            `bare interpreter (bwrap + python -s -S -c pass) p50 ${bare.p50Ms} ms: cold is ${toBare}× that`,
+          );
+        }
         result.rows.push(row);
       }
       ctx.progress.endLive();

@@ -3,12 +3,12 @@
 A helper of bootstrap.py, named ``_lamina_*`` so that it cannot shadow or be shadowed by a user module.
 """
 
-import json
 import os
 import sys
 import time
 
 from _lamina_errors import Fault
+from _lamina_json import loads
 
 
 class CognitoIdentity(object):
@@ -106,6 +106,6 @@ def int_or_none(text):
 
 def header_json(text, what):
     try:
-        return json.loads(text)
+        return loads(text)
     except Exception as e:
         raise Fault("Runtime.LambdaContextUnmarshalError", "Unable to parse {} JSON: {}".format(what, e))

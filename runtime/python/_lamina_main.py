@@ -9,7 +9,6 @@ and A6). It is a module, not the script, so that its bytecode can be cached (a s
 It must stay importable by every interpreter from 3.6 to 3.13, and it uses only the standard library.
 """
 
-import json
 import os
 import sys
 
@@ -19,7 +18,7 @@ import sys
 from _lamina_context import LambdaContext, header_json, int_or_none
 from _lamina_errors import Fault, error_body, exception_body
 from _lamina_handler import load_handler
-from _lamina_json import to_json
+from _lamina_json import loads, to_json
 from _lamina_logging import (
     log_error,
     log_warning,
@@ -72,7 +71,7 @@ def handle_invoke(api, handler, response, event_bytes):
             response.getheader("Lambda-Runtime-Aws-Tenant-Id"),
         )
         try:
-            event = json.loads(event_bytes)
+            event = loads(event_bytes)
         except Exception as e:
             raise Fault("Runtime.UnmarshalError", "Unable to unmarshal input: {}".format(e))
 

@@ -5,7 +5,6 @@ A helper of bootstrap.py, named ``_lamina_*`` so that it cannot shadow or be sha
 """
 
 import os
-import re
 import sys
 
 RUNTIME_DIR = os.path.dirname(os.path.realpath(os.path.abspath(__file__)))
@@ -17,9 +16,15 @@ def declared_version():
     lamina may run a python3.12 function on another interpreter; the paths and the JSON encoding must
     follow the declared runtime, not the interpreter.
     """
-    match = re.search(r"python(\d+)\.(\d+)", os.environ.get("AWS_EXECUTION_ENV", ""))
-    if match:
-        return int(match.group(1)), int(match.group(2))
+    # Parsed by hand: ``re`` is a costly import at start-up, and nothing else here needs it.
+    env = os.environ.get("AWS_EXECUTION_ENV", "")
+    at = env.find("python")
+    while at >= 0:
+        major, dot, rest = env[at + len("python"):].partition(".")
+        minor = rest[: len(rest) - len(rest.lstrip("0123456789"))]
+        if major and not major.strip("0123456789") and dot and minor:
+            return int(major), int(minor)
+        at = env.find("python", at + 1)
     return sys.version_info[0], sys.version_info[1]
 
 

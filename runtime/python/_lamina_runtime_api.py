@@ -3,14 +3,39 @@
 A helper of bootstrap.py, named ``_lamina_*`` so that it cannot shadow or be shadowed by a user module.
 """
 
-import socket
 import sys
+
+# The C module under ``socket``: ``import socket`` also loads selectors, enum and more, a tenth of a cold start,
+# for nothing this client uses.
+import _socket
 
 from _lamina_json import to_json
 
 API_PREFIX = "/2018-06-01/runtime"
 NEXT_PATH = API_PREFIX + "/invocation/next"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
+
+
+def _connect(address):
+    """A TCP connection to (host, port), as socket.create_connection makes it without a timeout."""
+    host, port = address
+    try:
+        # As bytes: getaddrinfo encodes a str host with the idna codec, whose import (re, unicodedata, enum)
+        # costs more than everything else this runtime imports.
+        host = host.encode("ascii")
+    except UnicodeEncodeError:
+        pass
+    error = None
+    for family, kind, proto, _, where in _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM):
+        sock = _socket.socket(family, kind, proto)
+        try:
+            sock.connect(where)
+            sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+            return sock
+        except OSError as e:
+            sock.close()
+            error = e
+    raise error or OSError("getaddrinfo returned nothing for {}".format(host))
 
 
 class _Response(object):
@@ -33,7 +58,7 @@ class _Connection(object):
 
     def __init__(self, address):
         host, _, port = address.rpartition(":")
-        self.address = (host or "127.0.0.1", int(port))
+        self.address = (host.strip("[]") or "127.0.0.1", int(port))
         self.sock = None
         self.buffer = b""
 
@@ -58,8 +83,7 @@ class _Connection(object):
 
     def send(self, data):
         if self.sock is None:
-            self.sock = socket.create_connection(self.address)
-            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.sock = _connect(self.address)
         # One write: heads and bodies together, so no segment waits on a delayed ACK.
         self.sock.sendall(data)
 

@@ -448,6 +448,30 @@ describe("context, warm reuse and the sandbox", () => {
     expect(third.payload).not.toBe(first.payload);
   });
 
+  it("the runtime imports neither json, re nor socket before the handler (a cold start does not pay for them)", async () => {
+    const name = randomName("py-lean");
+    const code = [
+      "import sys",
+      'LOADED = sorted(m for m in ("json", "re", "socket", "encodings.idna", "http.client") if m in sys.modules)',
+      "import decimal",
+      "",
+      "def handler(event, context):",
+      '    return {"loaded": LOADED, "event": event, "price": decimal.Decimal("12.50"), "text": "caf\\u00e9"}',
+      "",
+    ].join("\n");
+    await createFunction(client, A, name, {
+      runtime: "python3.12",
+      handler: "app.handler",
+      files: { "app.py": code },
+    });
+    const out = await invoke(client, name, { k: ["v", 1.5, null] });
+    expect(out.functionError, out.payload).toBeUndefined();
+    // python3.12 writes UTF-8 and Decimals as bare numbers (docs/reference/aws-lambda-execution.md §A3).
+    expect(out.payload).toBe(
+      '{"loaded": [], "event": {"k": ["v", 1.5, null]}, "price": 12.50, "text": "café"}',
+    );
+  });
+
   it("under bwrap: no view of the data dir, /var/task read-only, /tmp writable, cwd /var/task", async () => {
     const out = await invoke(client, MAIN, { action: "sandbox", dataDir: lamina.config.dataDir });
     expect(out.functionError, out.payload).toBeUndefined();
