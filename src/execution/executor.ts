@@ -472,6 +472,7 @@ export class ProcessExecutor implements Executor {
     }
     await this.opts.logs.close();
     await this.opts.folders?.close();
+    await this.opts.catalog.close();
     if (this.opts.sandbox === "none") {
       await rm(this.opts.scratchDir, { recursive: true, force: true });
     }

@@ -24,6 +24,8 @@ export class PythonBytecode {
   private readonly compiled = new Map<string, string>();
   private readonly compiles = new Map<string, Promise<void>>();
   private copy: Promise<string> | undefined;
+  /** Stops running compiles at close: one still writing into the data dir would race whoever removes it next. */
+  private readonly stop = new AbortController();
 
   /** `source`: the shipped runtime client folder; `cacheDir`: where compiled copies live (`<data>/cache/runtime`). */
   constructor(
@@ -38,7 +40,7 @@ export class PythonBytecode {
     if (compiled !== undefined) {
       return compiled;
     }
-    if (!this.compiles.has(python)) {
+    if (!this.compiles.has(python) && !this.stop.signal.aborted) {
       this.compiles.set(python, this.compile(python));
     }
     return this.source;
@@ -47,12 +49,23 @@ export class PythonBytecode {
   private async compile(python: string): Promise<void> {
     try {
       const dir = await (this.copy ??= this.copyOfSource());
-      await execFileAsync(python, ["-s", "-S", "-c", COMPILE, dir], { timeout: 60_000 });
+      await execFileAsync(python, ["-s", "-S", "-c", COMPILE, dir], {
+        timeout: 60_000,
+        signal: this.stop.signal,
+      });
       this.compiled.set(python, dir);
       this.log.debug({ python, dir }, "compiled the Python runtime client");
     } catch (err) {
-      this.log.warn({ err, python }, "could not compile the Python runtime client; it runs from source");
+      if (!this.stop.signal.aborted) {
+        this.log.warn({ err, python }, "could not compile the Python runtime client; it runs from source");
+      }
     }
+  }
+
+  /** Stops the compiles still running and waits for them to end (an unfinished copy is recompiled next start). */
+  async close(): Promise<void> {
+    this.stop.abort();
+    await Promise.all(this.compiles.values());
   }
 
   /** The cache's copy of the source folder, named by its content so that another lamina's copy is never used. */

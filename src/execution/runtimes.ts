@@ -102,6 +102,11 @@ export class RuntimeCatalog {
         : new PythonBytecode(join(RUNTIME_CLIENTS, "python"), bytecodeDir, log);
   }
 
+  /** Stops background work (the runtime client's compiles) and waits for it. */
+  async close(): Promise<void> {
+    await this.bytecode?.close();
+  }
+
   /** The launch spec for a function's runtime, or RuntimeUnavailableError. */
   async launch(runtime: string, paths: EnvironmentPaths): Promise<LaunchSpec & { runsOn: RunsOn }> {
     const python = /^python(3\.\d+)$/.exec(runtime)?.[1];
