@@ -2,6 +2,9 @@
 import type { CodeReferences, CodeRepository, StoredCode } from "../types.js";
 import type { Db } from "./db.js";
 
+/** Unzipped sizes kept, by hash; past it, the memo starts over. */
+const MAX_KEPT_SIZES = 10_000;
+
 /** The code rows. */
 export class SqliteCode implements CodeRepository {
   private readonly insertBlob;
@@ -13,6 +16,7 @@ export class SqliteCode implements CodeRepository {
   private readonly deleteAllUnreferenced;
   private readonly selectAllReferenced;
   private readonly selectLayerRows;
+  private readonly unzippedSizes = new Map<string, number>();
 
   constructor(db: Db) {
     this.insertBlob = db.prepare(
@@ -37,7 +41,20 @@ export class SqliteCode implements CodeRepository {
   }
 
   async unzippedSize(sha256Hex: string): Promise<number> {
-    return (this.selectUnzippedSize.get(sha256Hex) as number | undefined) ?? 0;
+    // A zip's unzipped size is a fact about its bytes, which the hash names: an answer once found stays true.
+    const kept = this.unzippedSizes.get(sha256Hex);
+    if (kept !== undefined) {
+      return kept;
+    }
+    const size = this.selectUnzippedSize.get(sha256Hex) as number | undefined;
+    if (size === undefined) {
+      return 0;
+    }
+    if (this.unzippedSizes.size >= MAX_KEPT_SIZES) {
+      this.unzippedSizes.clear();
+    }
+    this.unzippedSizes.set(sha256Hex, size);
+    return size;
   }
 
   async known(sha256Hex: string): Promise<boolean> {

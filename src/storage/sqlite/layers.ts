@@ -73,12 +73,27 @@ function prepareStatements(db: Db) {
   };
 }
 
+/**
+ * Layer versions read by ARN, kept: every CreateFunction and UpdateFunctionConfiguration reads each of its layers,
+ * and a version never changes except through this repository (its policy revision) or by being deleted. Every
+ * write here forgets them all, and so does a rollback (`SqliteStorage` calls `forget`), so what is kept is what
+ * the database holds, committed or inside the change that is running. Misses are not kept: a version published
+ * later is read when asked for.
+ */
+const MAX_KEPT_VERSIONS = 10_000;
+
 /** The layers tables. */
 export class SqliteLayers implements LayerRepository {
   private readonly s: ReturnType<typeof prepareStatements>;
+  private readonly kept = new Map<string, LayerVersion>();
 
   constructor(db: Db) {
     this.s = prepareStatements(db);
+  }
+
+  /** Forgets the versions kept: a change that may have read its own writes was rolled back. */
+  forget(): void {
+    this.kept.clear();
   }
 
   async publish(accountId: string, region: string, name: string, v: NewLayerVersion): Promise<LayerVersion> {
@@ -105,6 +120,7 @@ export class SqliteLayers implements LayerRepository {
     version: number,
     v: NewLayerVersion,
   ): Promise<LayerVersion> {
+    this.kept.clear();
     this.s.insertVersion.run({
       layerId,
       version,
@@ -130,8 +146,21 @@ export class SqliteLayers implements LayerRepository {
     name: string,
     version: number,
   ): Promise<LayerVersion | undefined> {
+    const key = `${accountId}\n${region}\n${name}\n${version}`;
+    const kept = this.kept.get(key);
+    if (kept !== undefined) {
+      return kept;
+    }
     const row = this.s.getVersion.get(accountId, region, name, version) as LayerVersionRow | undefined;
-    return row && toLayerVersion(row);
+    if (row === undefined) {
+      return undefined;
+    }
+    const found = toLayerVersion(row);
+    if (this.kept.size >= MAX_KEPT_VERSIONS) {
+      this.kept.clear();
+    }
+    this.kept.set(key, found);
+    return found;
   }
 
   async listVersions(
@@ -173,6 +202,7 @@ export class SqliteLayers implements LayerRepository {
   }
 
   async deleteVersion(accountId: string, region: string, name: string, version: number): Promise<boolean> {
+    this.kept.clear();
     return this.s.deleteVersion.run(version, accountId, region, name).changes > 0;
   }
 
@@ -187,6 +217,7 @@ export class SqliteLayers implements LayerRepository {
   }
 
   async insertStatement(layerId: number, version: number, statement: PolicyStatement): Promise<void> {
+    this.kept.clear();
     this.s.insertStatement.run({
       layerId,
       version,
@@ -198,10 +229,12 @@ export class SqliteLayers implements LayerRepository {
   }
 
   async deleteStatement(layerId: number, version: number, sid: string): Promise<boolean> {
+    this.kept.clear();
     return this.s.deleteStatement.run(layerId, version, sid).changes > 0;
   }
 
   async setRevision(layerId: number, version: number, revisionId: string | undefined): Promise<void> {
+    this.kept.clear();
     this.s.setRevision.run(revisionId ?? null, layerId, version);
   }
 

@@ -84,6 +84,8 @@ export class SqliteStorage implements Storage {
   private readonly inChange = new AsyncLocalStorage<true>();
   /** What invokes read, kept between changes (`read-memo.ts`). */
   private readonly memo: ReadMemo;
+  /** The layers repository itself, ungated: a rollback must make it forget the versions it keeps. */
+  private readonly layerRows: SqliteLayers;
 
   constructor(
     private readonly db: Db,
@@ -94,7 +96,8 @@ export class SqliteStorage implements Storage {
     this.tx = transactionStatements(db);
     const gate = () =>
       this.inChange.getStore() === undefined ? (this.batch ?? this.newestUnsynced) : undefined;
-    this.layers = gated(new SqliteLayers(db), gate);
+    this.layerRows = new SqliteLayers(db);
+    this.layers = gated(this.layerRows, gate);
     this.functions = gated(new SqliteFunctions(db, this.memo), gate);
     this.aliases = gated(new SqliteAliases(db), gate);
     this.functionSettings = gated(new SqliteFunctionSettings(db, this.memo), gate);
@@ -133,6 +136,7 @@ export class SqliteStorage implements Storage {
         this.tx.rollbackTo.run();
         this.tx.release.run();
       }
+      this.layerRows.forget();
       throw err;
     } finally {
       release();
@@ -178,6 +182,7 @@ export class SqliteStorage implements Storage {
       this.tx.commit.run();
     } catch (err) {
       try {
+        this.layerRows.forget();
         if (this.db.inTransaction) {
           this.tx.rollback.run();
         }
