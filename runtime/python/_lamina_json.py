@@ -35,7 +35,6 @@ class _ScanContext(object):
     parse_float = float
     parse_int = int
     parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}.__getitem__
-    memo = None
 
 
 _scan_once = _json.make_scanner(_ScanContext()) if _json is not None else None
@@ -112,8 +111,9 @@ def _unmark_decimals(text):
     """Replaces each quoted Decimal mark, as the encoder escaped it, by the bare number it carries."""
     import re
 
-    escaped = _json.encode_basestring_ascii(_DECIMAL_MARK)[1:-1] if _json is not None else None
-    if escaped is None:
+    if _json is not None:
+        escaped = _json.encode_basestring_ascii(_DECIMAL_MARK)[1:-1]
+    else:
         import json
 
         escaped = json.dumps(_DECIMAL_MARK)[1:-1]
