@@ -44,6 +44,7 @@ import { LenientAuthenticator, StrictAuthenticator, type Authenticator } from ".
 import { loadCredentials } from "./identity/credentials.js";
 import { loadSigningKey, UrlSigner } from "./identity/url-signing.js";
 import { BlobIntegrity } from "./storage/integrity.js";
+import { RecentUploads } from "./storage/recent-uploads.js";
 import { OrganizationsService } from "./domain/organizations/service.js";
 import { StsService } from "./identity/sts.js";
 import { LayerService } from "./domain/layers/service.js";
@@ -121,11 +122,14 @@ async function assemble(
 ): Promise<Lamina> {
   const backend = await openBackend(config);
   const { storage, blobs } = backend;
-  const code = new CodeStore(storage, blobs);
+  // Zips just uploaded go from the request to the unpacking without a second read and hash (recent-uploads.ts).
+  const recentUploads = new RecentUploads();
+  const code = new CodeStore(storage, blobs, recentUploads);
   const integrity = new BlobIntegrity(
     blobs,
     (sha) => log.error({ blob: sha }, `blob ${sha} is damaged: its bytes no longer match their SHA-256`),
     options.verifyServedBlobs ?? true,
+    recentUploads,
   );
   const swept = await code.sweepAtStartup();
   if (swept.tempFiles + swept.orphans > 0) {

@@ -4,7 +4,7 @@
  * `<data dir>/logs/<account>/<region>/<name>.log` (rotated at 10 MB), and the last 4 KB of an invocation's log is
  * what `X-Amz-Log-Type: Tail` returns.
  */
-import { mkdir, open, rename, type FileHandle } from "node:fs/promises";
+import { appendFile, mkdir, open, rename, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { InvokeOutcome } from "./environment.js";
 
@@ -95,6 +95,7 @@ export class LogStore {
   private readonly pending = new Map<string, string[]>();
   private drainQueued = false;
   private chain: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(private readonly root: string) {}
 
@@ -129,6 +130,12 @@ export class LogStore {
   }
 
   private async write(file: string, text: string): Promise<void> {
+    if (this.closed) {
+      // Output that arrives while lamina shuts down is still written, but no handle is kept that nothing closes.
+      await mkdir(dirname(file), { recursive: true });
+      await appendFile(file, text);
+      return;
+    }
     let open = this.handles.get(file);
     if (open && open.size > ROTATE_BYTES) {
       this.handles.delete(file);
@@ -160,11 +167,17 @@ export class LogStore {
       await entry.handle.close().catch(() => undefined);
     }
     const handle = await open(file, "a");
-    return { handle, size: (await handle.stat()).size };
+    try {
+      return { handle, size: (await handle.stat()).size };
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      throw err;
+    }
   }
 
   /** Closes the open logs (after a last flush). */
   async close(): Promise<void> {
+    this.closed = true;
     await this.flush();
     const handles = [...this.handles.values()];
     this.handles.clear();

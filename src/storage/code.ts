@@ -4,6 +4,7 @@
  * removes bytes a transaction is about to reference.
  */
 import { FOLDER_CODE_SHA256, folderKey, folderOf } from "../util/code-folder.js";
+import type { RecentUploads } from "./recent-uploads.js";
 import type { BlobStore, CodeRepository, Storage, StoredCode } from "./types.js";
 
 /** A host folder as stored code: its key, no hash, no size (nothing of it is stored). */
@@ -19,9 +20,11 @@ export class CodeStore {
   private readonly holds = new Map<string, string[]>();
   private readonly rows: CodeRepository;
 
+  /** `recent`: where stored zips are held for the unpacking that follows (none: it reads them back). */
   constructor(
     private readonly storage: Storage,
     readonly blobs: BlobStore,
+    private readonly recent?: RecentUploads,
   ) {
     this.rows = storage.code;
   }
@@ -39,6 +42,7 @@ export class CodeStore {
         this.holds.set(code.sha256Hex, [...(this.holds.get(code.sha256Hex) ?? []), token]);
       }
       await this.blobs.put(code.sha256Hex, zip);
+      this.recent?.keep(code.sha256Hex, zip);
     } catch (err) {
       this.unpin(code.sha256Hex);
       await this.dropHold(code.sha256Hex);

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { Transform, type Readable, type TransformCallback } from "node:stream";
+import type { RecentUploads } from "./recent-uploads.js";
 import type { BlobStore } from "./types.js";
 
 /** Read size for hashing and serving: fewer, larger chunks make both the hash and the socket writes cheaper. */
@@ -71,12 +72,14 @@ export class BlobIntegrity {
 
   /**
    * `verifyServed` false turns off the check of served bytes: a private switch for the bench's floor row only.
-   * `onDamaged` hears of each blob the first time it is found damaged (the server logs it).
+   * `onDamaged` hears of each blob the first time it is found damaged (the server logs it). `recent`: zips this
+   * process has just stored, whose bytes `verifiedBytes` hands out as they are (they were hashed on the way in).
    */
   constructor(
     readonly blobs: BlobStore,
     private readonly onDamaged: (sha256Hex: string) => void = () => {},
     private readonly verifyServed = true,
+    private readonly recent?: RecentUploads,
   ) {}
 
   /** Whether the blob was found damaged since start-up. */
@@ -110,11 +113,15 @@ export class BlobIntegrity {
 
   /**
    * The blob's bytes, read once and checked; throws DamagedBlobError when they do not match. Unpacking uses the
-   * same bytes it hashed, so the zip is read from disk once, not twice.
+   * same bytes it hashed, so the zip is read from disk once, not twice; a zip just uploaded is not read at all.
    */
   async verifiedBytes(sha256Hex: string): Promise<Buffer> {
     if (this.damaged.has(sha256Hex)) {
       throw new DamagedBlobError(sha256Hex);
+    }
+    const uploaded = this.recent?.take(sha256Hex);
+    if (uploaded !== undefined) {
+      return uploaded;
     }
     const bytes = await readFile(await this.blobs.localPath(sha256Hex));
     if (createHash("sha256").update(bytes).digest("hex") !== sha256Hex) {
