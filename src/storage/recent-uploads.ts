@@ -9,7 +9,7 @@
 /** How long a zip is held for the unpacking that usually follows within milliseconds. */
 const HOLD_MS = 30_000;
 /** At most this many bytes are held; the oldest go first. */
-const MAX_HELD_BYTES = 256 * 1024 * 1024;
+const MAX_HELD_BYTES = 128 * 1024 * 1024;
 
 /** The zips just stored, by SHA-256, each handed out once. */
 export class RecentUploads {

@@ -46,8 +46,8 @@ describe("zips held between their upload and their unpacking", () => {
     expect(recent.take("0".repeat(64))).toBeUndefined();
   });
 
-  it("lets the oldest go once it holds more than 256 MiB", () => {
-    const big = Buffer.alloc(100 * 1024 * 1024);
+  it("lets the oldest go once it holds more than 128 MiB", () => {
+    const big = Buffer.alloc(50 * 1024 * 1024);
     for (const sha of ["a", "b", "c"]) {
       recent.keep(sha, big);
     }
