@@ -3,7 +3,7 @@
  * after the commit, `execution/cache-keeper.ts`) need not read them back from disk and hash them again: their
  * SHA-256 was computed from these very bytes when they were uploaded. For a 50 MB layer on a small machine the
  * read and the second hash cost as much as the unpacking itself. Each zip is handed out once; what nobody takes
- * is let go after a few seconds, and the total held is bounded.
+ * (code already unpacked, a request that failed) is let go within a minute, and the total held is bounded.
  */
 
 /** How long a zip is held for the unpacking that usually follows within milliseconds. */
