@@ -442,9 +442,6 @@ describe("invoking versions (§3.3 #17, §3.5)", () => {
       mark: "one",
     });
     await expectLambdaError(invoke(client, name, {}, { Qualifier: "9" }), notFound(fnArn(name, "9")));
-    // §3.3 #14: Invoke of a missing function names the `$LATEST` it would have run.
-    const missing = randomName("missing");
-    await expectLambdaError(invoke(client, missing, {}), notFound(fnArn(missing, "$LATEST")));
   });
 
   it("a version keeps its layer at /opt after $LATEST moves on and the layer version is deleted (aws CLI)", async () => {

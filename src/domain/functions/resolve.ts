@@ -104,11 +104,8 @@ export interface ResolvedFunction {
   readonly alias: Alias | undefined;
 }
 
-/**
- * How a 404 names a missing function: with the qualifier as given (Get*), unqualified (Delete, updates), or, as
- * Invoke does, with the qualifier it would have run (`:$LATEST` when none was given, aws-deploy-api.md §3.3 #14).
- */
-export type MissingFunctionArn = "as-named" | "unqualified" | "as-invoked";
+/** How a 404 names a missing function: with the qualifier as given (Get*), or unqualified (Delete, updates). */
+export type MissingFunctionArn = "as-named" | "unqualified";
 
 /** Resolves function names and qualifiers over storage. */
 export class FunctionResolver {
@@ -176,12 +173,7 @@ export class FunctionResolver {
     const target = this.target(ctx, functionName, queryQualifier);
     const found = await this.lookup(ctx, target);
     if (!found.latest) {
-      const shown =
-        missing === "as-named"
-          ? target.qualifier
-          : missing === "as-invoked"
-            ? (target.qualifier ?? LATEST)
-            : undefined;
+      const shown = missing === "as-named" ? target.qualifier : undefined;
       throw new ResourceNotFoundException(RESOLVE_MESSAGES.notFound(this.arn(ctx, target.name, shown)));
     }
     if (!found.version) {

@@ -284,7 +284,7 @@ export class FunctionService {
     functionName: string,
     qualifier: string | undefined,
   ): Promise<FunctionView> {
-    const resolved = await this.resolver.resolve(ctx, functionName, qualifier, "as-invoked");
+    const resolved = await this.resolver.resolve(ctx, functionName, qualifier);
     return { fn: await this.resolver.route(resolved), qualifier: resolved.target.qualifier };
   }
 
