@@ -1,9 +1,7 @@
 /** The `blobs` rows on SQLite: one per stored zip, with the reference count the tables' triggers keep. */
 import type { CodeReferences, CodeRepository, StoredCode } from "../types.js";
 import type { Db } from "./db.js";
-
-/** Unzipped sizes kept, by hash; past it, the memo starts over. */
-const MAX_KEPT_SIZES = 10_000;
+import { keepBounded } from "./read-memo.js";
 
 /** The code rows. */
 export class SqliteCode implements CodeRepository {
@@ -50,10 +48,7 @@ export class SqliteCode implements CodeRepository {
     if (size === undefined) {
       return 0;
     }
-    if (this.unzippedSizes.size >= MAX_KEPT_SIZES) {
-      this.unzippedSizes.clear();
-    }
-    this.unzippedSizes.set(sha256Hex, size);
+    keepBounded(this.unzippedSizes, sha256Hex, size);
     return size;
   }
 

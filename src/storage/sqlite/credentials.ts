@@ -1,6 +1,7 @@
 /** Temporary credentials lamina issued (AssumeRole), kept in SQLite so they outlive a restart as AWS's do. */
 import type { CredentialRepository, IssuedCredentials } from "../types.js";
 import type { Db } from "./db.js";
+import { keepBounded } from "./read-memo.js";
 
 interface Row {
   readonly access_key_id: string;
@@ -61,7 +62,7 @@ export class SqliteCredentials implements CredentialRepository {
     }
     const row = this.getStmt.get(accessKeyId);
     if (!row) {
-      remember(this.unknown, accessKeyId, now + UNKNOWN_KEY_TTL_MS);
+      keepBounded(this.unknown, accessKeyId, now + UNKNOWN_KEY_TTL_MS, CACHE_LIMIT);
       return undefined;
     }
     const found: IssuedCredentials = {
@@ -73,15 +74,8 @@ export class SqliteCredentials implements CredentialRepository {
       userId: row.user_id,
       expiresAt: row.expires_at,
     };
-    remember(this.known, accessKeyId, found);
+    keepBounded(this.known, accessKeyId, found, CACHE_LIMIT);
     this.unknown.delete(accessKeyId);
     return found;
   }
-}
-
-function remember<V>(cache: Map<string, V>, key: string, value: V): void {
-  if (cache.size >= CACHE_LIMIT) {
-    cache.clear();
-  }
-  cache.set(key, value);
 }

@@ -12,6 +12,7 @@ import type {
 } from "../types.js";
 import { toLayerVersion, type LayerVersionRow, type StatementRow } from "../layer-rows.js";
 import type { Db } from "./db.js";
+import { keepBounded } from "./read-memo.js";
 
 const VERSION_COLUMNS = `
   l.id AS layer_id, l.account_id, l.region, l.name, v.version, v.description, v.description_given, v.license_info,
@@ -73,18 +74,16 @@ function prepareStatements(db: Db) {
   };
 }
 
-/**
- * Layer versions read by ARN, kept: every CreateFunction and UpdateFunctionConfiguration reads each of its layers,
- * and a version never changes except through this repository (its policy revision) or by being deleted. Every
- * write here forgets them all, and so does a rollback (`SqliteStorage` calls `forget`), so what is kept is what
- * the database holds, committed or inside the change that is running. Misses are not kept: a version published
- * later is read when asked for.
- */
-const MAX_KEPT_VERSIONS = 10_000;
-
 /** The layers tables. */
 export class SqliteLayers implements LayerRepository {
   private readonly s: ReturnType<typeof prepareStatements>;
+  /**
+   * Layer versions read by ARN, kept: every CreateFunction and UpdateFunctionConfiguration reads each of its layers,
+   * and a version never changes except through this repository (its policy revision) or by being deleted. Every
+   * write here forgets them all, and so does a rollback (`SqliteStorage` calls `forget`), so what is kept is what
+   * the database holds, committed or inside the change that is running. Misses are not kept: a version published
+   * later is read when asked for.
+   */
   private readonly kept = new Map<string, LayerVersion>();
 
   constructor(db: Db) {
@@ -156,10 +155,7 @@ export class SqliteLayers implements LayerRepository {
       return undefined;
     }
     const found = toLayerVersion(row);
-    if (this.kept.size >= MAX_KEPT_VERSIONS) {
-      this.kept.clear();
-    }
-    this.kept.set(key, found);
+    keepBounded(this.kept, key, found);
     return found;
   }
 

@@ -27,13 +27,18 @@ export class ReadMemo {
       return this.values.get(key) as T;
     }
     const value = load();
-    if (this.values.size >= MAX_KEPT) {
-      this.values.clear();
-    }
-    this.values.set(key, value);
+    keepBounded(this.values, key, value);
     return value;
   }
 }
 
-/** Enough for every function a developer's machine invokes; past it, the memo starts over. */
+/** Enough for every function a developer's machine invokes; past it, a memo starts over. */
 const MAX_KEPT = 10_000;
+
+/** Sets `key` in a memo of at most `limit` answers: a full memo is emptied first (simpler than LRU, and rare). */
+export function keepBounded<K, V>(memo: Map<K, V>, key: K, value: V, limit = MAX_KEPT): void {
+  if (memo.size >= limit) {
+    memo.clear();
+  }
+  memo.set(key, value);
+}
