@@ -2,6 +2,7 @@
  * Uploaded code (layer and function zips) checked as Lambda checks it: a non-empty zip within the unzipped limit,
  * with AWS's texts for what it refuses. Shared by layers and functions.
  */
+import { keepBounded } from "../util/bounded-memo.js";
 import { FOLDER_CODE_SHA256, folderOf } from "../util/code-folder.js";
 import { createHash } from "node:crypto";
 import { InvalidParameterValueException } from "../errors.js";
@@ -28,7 +29,7 @@ export function codeSha256Of(sha256Hex: string): string {
 
 /** How many accepted zips' summaries are remembered (by SHA-256) so the same bytes are not inflated again. */
 const REMEMBERED_SUMMARIES = 256;
-/** Accepted zips' summaries by SHA-256 hex, oldest first: the check is a pure function of the bytes. */
+/** Accepted zips' summaries by SHA-256 hex: the check is a pure function of the bytes. */
 const summaries = new Map<string, ZipSummary>();
 
 /** Validates a zip as Lambda does and computes its hashes and sizes, storing nothing. */
@@ -52,7 +53,7 @@ export async function inspectZip(zip: Buffer): Promise<StoredCode> {
     if (summary.entries === 0) {
       throw new InvalidParameterValueException(ZIP_MESSAGES.empty);
     }
-    remember(sha256Hex, summary);
+    keepBounded(summaries, sha256Hex, summary, REMEMBERED_SUMMARIES);
   }
   return {
     sha256Hex,
@@ -60,14 +61,4 @@ export async function inspectZip(zip: Buffer): Promise<StoredCode> {
     codeSize: zip.length,
     unzippedSize: summary.unzippedSize,
   };
-}
-
-function remember(sha256Hex: string, summary: ZipSummary): void {
-  summaries.set(sha256Hex, summary);
-  if (summaries.size > REMEMBERED_SUMMARIES) {
-    const oldest = summaries.keys().next();
-    if (oldest.done !== true) {
-      summaries.delete(oldest.value);
-    }
-  }
 }

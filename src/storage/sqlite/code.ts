@@ -1,7 +1,7 @@
 /** The `blobs` rows on SQLite: one per stored zip, with the reference count the tables' triggers keep. */
 import type { CodeReferences, CodeRepository, StoredCode } from "../types.js";
 import type { Db } from "./db.js";
-import { keepBounded } from "./read-memo.js";
+import { keepBounded } from "../../util/bounded-memo.js";
 
 /** The code rows. */
 export class SqliteCode implements CodeRepository {

@@ -1,7 +1,7 @@
 /** Temporary credentials lamina issued (AssumeRole), kept in SQLite so they outlive a restart as AWS's do. */
 import type { CredentialRepository, IssuedCredentials } from "../types.js";
 import type { Db } from "./db.js";
-import { keepBounded } from "./read-memo.js";
+import { keepBounded } from "../../util/bounded-memo.js";
 
 interface Row {
   readonly access_key_id: string;

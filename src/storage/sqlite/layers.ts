@@ -12,7 +12,7 @@ import type {
 } from "../types.js";
 import { toLayerVersion, type LayerVersionRow, type StatementRow } from "../layer-rows.js";
 import type { Db } from "./db.js";
-import { keepBounded } from "./read-memo.js";
+import { keepBounded } from "../../util/bounded-memo.js";
 
 const VERSION_COLUMNS = `
   l.id AS layer_id, l.account_id, l.region, l.name, v.version, v.description, v.description_given, v.license_info,

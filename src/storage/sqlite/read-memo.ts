@@ -5,6 +5,7 @@
  * always one of committed data. A warm invoke then reads nothing from the database: two queries were a tenth of
  * its CPU. (PostgreSQL is shared by processes and keeps no such memo.)
  */
+import { keepBounded } from "../../util/bounded-memo.js";
 import type { Db } from "./db.js";
 
 /** Keeps read results until the next change. */
@@ -30,15 +31,4 @@ export class ReadMemo {
     keepBounded(this.values, key, value);
     return value;
   }
-}
-
-/** Enough for every function a developer's machine invokes; past it, a memo starts over. */
-const MAX_KEPT = 10_000;
-
-/** Sets `key` in a memo of at most `limit` answers: a full memo is emptied first (simpler than LRU, and rare). */
-export function keepBounded<K, V>(memo: Map<K, V>, key: K, value: V, limit = MAX_KEPT): void {
-  if (memo.size >= limit) {
-    memo.clear();
-  }
-  memo.set(key, value);
 }
